@@ -1,0 +1,30 @@
+{#- Date helpers. Every datetime -> date conversion goes through to_reporting_date. -#}
+
+{#- An instant (timestamp with time zone) -> its calendar date in the reporting time
+    zone (var reporting_timezone, metrics.md "Conventions"). -#}
+{% macro to_reporting_date(timestamp_tz) -%}
+    {{ return(adapter.dispatch('to_reporting_date')(timestamp_tz)) }}
+{%- endmacro %}
+
+{% macro default__to_reporting_date(timestamp_tz) -%}
+    cast(({{ timestamp_tz }} at time zone '{{ var("reporting_timezone") }}') as {{ type_date() }})
+{%- endmacro %}
+
+{% macro duckdb__to_reporting_date(timestamp_tz) -%}
+    cast(timezone('{{ var("reporting_timezone") }}', {{ timestamp_tz }}) as {{ type_date() }})
+{%- endmacro %}
+
+{#- First day of the month holding a date. -#}
+{% macro month_start(date_expression) -%}
+    cast({{ dbt.date_trunc('month', date_expression) }} as {{ type_date() }})
+{%- endmacro %}
+
+{#- A month (first day) shifted by a number of months (an integer or an expression). -#}
+{% macro add_months(month_expression, months) -%}
+    cast({{ dbt.dateadd('month', months, month_expression) }} as {{ type_date() }})
+{%- endmacro %}
+
+{#- Last day of the month holding a date. -#}
+{% macro month_end(date_expression) -%}
+    cast({{ dbt.last_day(date_expression, 'month') }} as {{ type_date() }})
+{%- endmacro %}

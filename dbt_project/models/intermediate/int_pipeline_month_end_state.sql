@@ -1,0 +1,136 @@
+-- Each opportunity's state at the end of each month of the reporting range (metrics.md,
+-- "Pipeline state at the end of a month"):
+--   * the latest history row created at or before the month's cutoff (the last day of the
+--     month in the reporting time zone; for the as-of month, the as-of date) gives stage,
+--     amount, probability and close date; an opportunity with no such row did not exist yet;
+--   * for the as-of month only, an opportunity with no history row at all is taken in its
+--     current state if it was created (reporting-zone date) by the as-of date.
+-- Closed states are kept (is_open_at_month_end = false) so the model answers "what was
+-- the pipeline then" in full. Without any history in the landing only the as-of month has
+-- rows (has_opportunity_history = false), and the monthly pipeline columns are null for
+-- every other month.
+
+with
+
+months as (
+    select month, month_cutoff_date, is_as_of_month
+    from {{ ref('int_month_spine') }}
+    where is_in_range
+),
+
+calendar as (
+    select has_opportunity_history from {{ ref('int_reporting_calendar') }}
+),
+
+history as (
+    select * from {{ ref('int_opportunity_history') }}
+),
+
+opportunities as (
+    select * from {{ ref('int_opportunities') }}
+),
+
+-- Each history row is the opportunity's state from its change date until the next row's
+-- change date (rows in change order: instant, then the later row, then the Id). A row
+-- followed by another on the same date is never a month-end state.
+history_validity as (
+    select
+        history.*,
+        lead(history.created_date) over (
+            partition by history.opportunity_id
+            order by
+                history.created_at asc nulls first,
+                history._file_seq asc,
+                history._row_number asc,
+                history.opportunity_history_id asc
+        ) as superseded_on_date
+    from history
+),
+
+state_from_history as (
+    select
+        months.month,
+        months.is_as_of_month,
+        history_validity.opportunity_id,
+        history_validity.opportunity_history_id,
+        history_validity.stage_name,
+        history_validity.amount_reporting,
+        history_validity.probability,
+        history_validity.close_date,
+        history_validity.is_open
+    from months
+    inner join history_validity
+        on history_validity.created_date <= months.month_cutoff_date
+        and (
+            history_validity.superseded_on_date is null
+            or history_validity.superseded_on_date > months.month_cutoff_date
+        )
+),
+
+opportunities_without_history as (
+    select opportunities.*
+    from opportunities
+    where not exists (
+        select 1 from history where history.opportunity_id = opportunities.opportunity_id
+    )
+),
+
+state_from_current as (
+    select
+        months.month,
+        months.is_as_of_month,
+        opportunities_without_history.opportunity_id,
+        cast(null as {{ dbt.type_string() }}) as opportunity_history_id,
+        opportunities_without_history.stage_name,
+        opportunities_without_history.amount_reporting,
+        opportunities_without_history.probability,
+        opportunities_without_history.close_date,
+        opportunities_without_history.is_open
+    from months
+    inner join opportunities_without_history
+        on opportunities_without_history.created_date <= months.month_cutoff_date
+    where months.is_as_of_month
+),
+
+states as (
+    select
+        month, is_as_of_month, opportunity_id, opportunity_history_id, stage_name,
+        amount_reporting, probability, close_date, is_open,
+        'history' as state_source
+    from state_from_history
+
+    union all
+
+    select
+        month, is_as_of_month, opportunity_id, opportunity_history_id, stage_name,
+        amount_reporting, probability, close_date, is_open,
+        'current' as state_source
+    from state_from_current
+),
+
+flagged as (
+    select
+        states.month,
+        states.opportunity_id,
+        states.state_source,
+        states.opportunity_history_id,
+        states.stage_name,
+        states.amount_reporting,
+        states.probability,
+        states.close_date,
+        {{ month_start('states.close_date') }} as close_month,
+        states.is_open as is_open_at_month_end,
+        states.is_open
+            and coalesce(states.probability, 0) >= {{ var('high_probability_threshold') }}
+            as is_high_probability,
+        states.close_date is not null
+            and {{ month_start('states.close_date') }} >= {{ add_months('states.month', 1) }}
+            and {{ month_start('states.close_date') }} <= {{ add_months('states.month', 3) }}
+            as is_closing_next_3_months,
+        states.is_as_of_month,
+        calendar.has_opportunity_history
+    from states
+    cross join calendar
+)
+
+select * from flagged

@@ -1,0 +1,38 @@
+with
+
+source as (
+    select * from {{ source('crm', 'crm_contact') }}
+),
+
+typed as (
+    select
+        {{ clean_string('id') }} as contact_id,
+        {{ clean_string('accountid') }} as account_id,
+        {{ clean_string('firstname') }} as first_name,
+        {{ clean_string('lastname') }} as last_name,
+        {{ clean_string('email') }} as email,
+        {{ clean_string('phone') }} as phone,
+        {{ clean_string('title') }} as title,
+        {{ clean_string('leadsource') }} as lead_source,
+        {{ clean_string('ownerid') }} as owner_id,
+        {{ crm_system_columns() }}
+    from source
+    where {{ clean_string('id') }} is not null
+),
+
+current_rows as (
+    {{ latest_row_per_key('typed', ['contact_id'], crm_current_row_order()) }}
+)
+
+select
+    contact_id,
+    account_id,
+    first_name,
+    last_name,
+    email,
+    phone,
+    title,
+    lead_source,
+    owner_id,
+    {{ crm_system_columns_out() }}
+from current_rows

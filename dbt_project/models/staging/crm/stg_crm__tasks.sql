@@ -1,0 +1,38 @@
+with
+
+source as (
+    select * from {{ source('crm', 'crm_task') }}
+),
+
+typed as (
+    select
+        {{ clean_string('id') }} as task_id,
+        {{ clean_string('ownerid') }} as owner_id,
+        {{ clean_string('whoid') }} as who_id,
+        {{ clean_string('whatid') }} as what_id,
+        {{ clean_string('subject') }} as subject,
+        {{ clean_string('type') }} as task_type,
+        {{ clean_string('tasksubtype') }} as task_subtype,
+        {{ to_date('activitydate') }} as activity_date,
+        {{ clean_string('status') }} as status,
+        {{ crm_system_columns() }}
+    from source
+    where {{ clean_string('id') }} is not null
+),
+
+current_rows as (
+    {{ latest_row_per_key('typed', ['task_id'], crm_current_row_order()) }}
+)
+
+select
+    task_id,
+    owner_id,
+    who_id,
+    what_id,
+    subject,
+    task_type,
+    task_subtype,
+    activity_date,
+    status,
+    {{ crm_system_columns_out() }}
+from current_rows

@@ -1,0 +1,169 @@
+"""`salesops`: the command line. `refresh` runs the same Dagster job as the UI and the nightly
+schedule, in-process; `demo` generates a demo landing and refreshes it."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+ENVIRONMENT_HELP = """
+environment variables:
+  SALESOPS_LANDING_DIR   landing folder to load (default: landing/)
+  SALESOPS_WAREHOUSE     build warehouse, DuckDB file (default: data/warehouse.duckdb)
+  SALESOPS_SERVING       serving file BI reads (default: data/serving.duckdb)
+  SALESOPS_QUALITY_DOCS  Great Expectations Data Docs folder (default: beside the warehouse)
+  SALESOPS_DBT_VARS      dbt vars as a JSON object (--var wins over it)
+  DAGSTER_HOME           when set, runs are recorded there and show in the Dagster UI
+  SALESOPS_LOG_LEVEL     Dagster's console log level during a run (default CRITICAL: summary only)
+"""
+
+
+def _parse_vars(pairs: list[str]) -> dict[str, object]:
+    dbt_vars: dict[str, object] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise SystemExit(f"--var expects NAME=VALUE, got {pair!r}")
+        # YAML, as dbt's --vars: 0.6 is a number, [a, b] a list, a plain word a string.
+        dbt_vars[name.strip()] = yaml.safe_load(value) if value else None
+    return dbt_vars
+
+
+def _set_paths(args: argparse.Namespace) -> None:
+    for flag, var in (
+        ("landing_dir", "SALESOPS_LANDING_DIR"),
+        ("warehouse", "SALESOPS_WAREHOUSE"),
+        ("serving", "SALESOPS_SERVING"),
+    ):
+        value = getattr(args, flag, None)
+        if value:
+            os.environ[var] = str(Path(value).resolve())
+
+
+def run_refresh(dbt_vars: dict[str, object]) -> bool:
+    """Run the full-refresh job in this process; True only if the marts were published."""
+    from orchestration.manifest import ensure_manifest
+
+    ensure_manifest()
+
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.jobs import FULL_REFRESH_JOB_NAME
+    from orchestration.report import RunReport
+    from orchestration.settings import Settings
+
+    # dagster-dbt logs every dbt command at INFO; the run summary says what matters.
+    for name in ("dagster", "dagster.builtin"):
+        logging.getLogger(name).setLevel(os.environ.get("SALESOPS_LOG_LEVEL", "WARNING"))
+    settings = Settings.from_env()
+    print(f"landing:   {settings.landing_dir}")
+    print(f"warehouse: {settings.warehouse}")
+    print(f"serving:   {settings.serving}")
+    if dbt_vars:
+        print(f"dbt vars:  {json.dumps(dbt_vars)}")
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    job = defs.resolve_job_def(FULL_REFRESH_JOB_NAME)
+    # dagster-dbt echoes every dbt log line to stdout: keep that in a file, show the summary.
+    log_path = settings.warehouse.parent / "logs" / f"refresh-{time.strftime('%Y%m%dT%H%M%S')}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    print(f"running load -> dbt build -> checks -> publish (dbt log: {log_path}) ...", flush=True)
+    log_level = os.environ.get("SALESOPS_LOG_LEVEL", "CRITICAL")
+    started = time.perf_counter()
+    with open(log_path, "w", encoding="utf-8") as log_file, contextlib.redirect_stdout(log_file):
+        result = job.execute_in_process(
+            run_config={
+                "ops": {"salesops_dbt_models": {"config": {"dbt_vars_json": json.dumps(dbt_vars)}}},
+                # The summary below says what failed; Dagster's own log only on request.
+                "loggers": {"console": {"config": {"log_level": log_level}}},
+            },
+            instance=instance,
+            raise_on_error=False,
+        )
+    report = RunReport.from_result(result)
+    print(report.render(time.perf_counter() - started))
+    return report.published
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    _set_paths(args)
+    return 0 if run_refresh(_parse_vars(args.var)) else 1
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from sources.demo.generator import generate_landing
+
+    landing = Path(args.landing_dir or "data/demo_landing").resolve()
+    os.environ["SALESOPS_LANDING_DIR"] = str(landing)
+    _set_paths(argparse.Namespace(warehouse=args.warehouse, serving=args.serving))
+    started = time.perf_counter()
+    written = generate_landing(landing, scale=args.scale, seed=args.seed)
+    print(
+        f"demo landing: {sum(written.values()):,} rows in {len(written)} files, "
+        f"written to {landing} in {time.perf_counter() - started:.1f}s"
+    )
+    return 0 if run_refresh(_parse_vars(args.var)) else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="salesops",
+        description="SalesOps warehouse: load CRM and spend files, build and check the metrics, "
+        "publish the marts BI reads.",
+        epilog=ENVIRONMENT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--warehouse", help="build warehouse file (overrides SALESOPS_WAREHOUSE)")
+        sub.add_argument("--serving", help="serving file (overrides SALESOPS_SERVING)")
+        sub.add_argument(
+            "--var",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="a dbt var of metrics.md, e.g. --var reporting_timezone=America/New_York",
+        )
+
+    refresh = commands.add_parser(
+        "refresh",
+        help="load, build, check and publish; exit 0 only if the marts were published",
+        epilog=ENVIRONMENT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    refresh.add_argument("--landing-dir", help="landing folder (overrides SALESOPS_LANDING_DIR)")
+    common(refresh)
+    refresh.set_defaults(func=_refresh)
+
+    demo = commands.add_parser(
+        "demo",
+        help="generate a demo landing and refresh it end to end",
+        epilog=ENVIRONMENT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    demo.add_argument("--landing-dir", help="where to write the demo landing (default data/demo_landing)")
+    demo.add_argument("--scale", type=float, default=1.0, help="data volume (1 = ~3,000 deals)")
+    demo.add_argument("--seed", type=int, default=42, help="random seed (same seed, same data)")
+    common(demo)
+    demo.set_defaults(func=_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""The dbt models (staging, intermediate, marts) as Dagster assets, built with `dbt build`."""
+
+
+import json
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import dagster as dg
+import duckdb
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from orchestration.dbt_project import salesops_dbt_project
+from orchestration.settings import Settings
+
+DQ_ISSUES_TABLE = "intermediate.int_data_quality_issues"
+
+
+class SalesOpsTranslator(DagsterDbtTranslator):
+    """dbt sources map onto the raw load assets; models are grouped by layer folder."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey(["raw", dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        return fqn[1] if len(fqn) > 2 else None
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
+        return ["team:analytics-engineering"]
+
+
+class DbtBuildConfig(dg.Config):
+    """dbt vars of metrics.md for this run, as a JSON object.
+
+    For example `{"reporting_timezone": "America/New_York"}`.
+    """
+
+    dbt_vars_json: str = "{}"
+
+
+def dbt_vars_from(config: DbtBuildConfig) -> dict[str, Any]:
+    env_vars = json.loads(os.environ.get("SALESOPS_DBT_VARS") or "{}")
+    return {**env_vars, **json.loads(config.dbt_vars_json or "{}")}
+
+
+def data_quality_errors(warehouse: str) -> list[str]:
+    """Messages of the contract violations of severity error, as dbt last built them."""
+    try:
+        with duckdb.connect(warehouse, read_only=True) as con:
+            rows = con.execute(
+                f"select message from {DQ_ISSUES_TABLE} where severity = 'error' order by check_name, message"
+            ).fetchall()
+    except duckdb.Error:
+        return []
+    return [r[0] for r in rows]
+
+
+@dbt_assets(
+    manifest=salesops_dbt_project.manifest_path,
+    project=salesops_dbt_project,
+    dagster_dbt_translator=SalesOpsTranslator(),
+)
+def salesops_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+) -> Iterator[Any]:
+    """`dbt build`: every model, seed, data test and unit test, in dependency order."""
+    args = ["build"]
+    dbt_vars = dbt_vars_from(config)
+    if dbt_vars:
+        args += ["--vars", json.dumps(dbt_vars)]
+    invocation = dbt.cli(args, context=context, raise_on_error=False)
+    yield from invocation.stream()
+    if not invocation.is_successful():
+        failures = [
+            f"{r['unique_id']}: {r['status']}: {(r.get('message') or '').strip()}"
+            for r in invocation.get_artifact("run_results.json").get("results", [])
+            if r["status"] in ("error", "fail")
+        ]
+        violations = data_quality_errors(str(Settings.from_env().warehouse))
+        lines = ["dbt build failed; nothing will be published."]
+        lines += [f"  data contract: {v}" for v in violations]
+        lines += [f"  {f}" for f in failures]
+        raise dg.Failure(description="\n".join(lines))

@@ -1,0 +1,21 @@
+"""The one Definitions object: `dagster dev -m orchestration.definitions`."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.checks import data_contract_checks, great_expectations_checks
+from orchestration.dbt_assets import salesops_dbt_models
+from orchestration.jobs import full_refresh_job
+from orchestration.raw_assets import raw_landing
+from orchestration.resources import build_resources
+from orchestration.schedules import nightly_refresh_schedule
+from orchestration.serving_assets import serving
+
+defs = dg.Definitions(
+    assets=[raw_landing, salesops_dbt_models, serving],
+    asset_checks=[data_contract_checks, great_expectations_checks],
+    jobs=[full_refresh_job],
+    schedules=[nightly_refresh_schedule],
+    resources=build_resources(),
+)

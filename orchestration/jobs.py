@@ -1,0 +1,13 @@
+"""Jobs: the full refresh (load, dbt build, checks, publish) over every asset."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+FULL_REFRESH_JOB_NAME = "full_refresh"
+
+full_refresh_job = dg.define_asset_job(
+    name=FULL_REFRESH_JOB_NAME,
+    selection=dg.AssetSelection.all(),
+    description="Load the landing folder, build every dbt model, run every check, publish the marts.",
+)

@@ -1,0 +1,47 @@
+"""Keep dbt's manifest (which dagster-dbt reads at import time) in step with the SQL."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from orchestration.settings import DBT_PROJECT_DIR
+
+MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+_SOURCE_DIRS = ("models", "macros", "seeds", "tests")
+_SOURCE_FILES = ("dbt_project.yml", "profiles.yml")
+
+
+def _newest_source_mtime() -> float:
+    paths: list[Path] = [DBT_PROJECT_DIR / f for f in _SOURCE_FILES]
+    for folder in _SOURCE_DIRS:
+        paths += [p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file()]
+    return max((p.stat().st_mtime for p in paths if p.exists()), default=0.0)
+
+
+def ensure_manifest() -> None:
+    """Run `dbt parse` when the manifest is missing or older than any project file."""
+    if MANIFEST.exists() and MANIFEST.stat().st_mtime >= _newest_source_mtime():
+        return
+    dbt = Path(sys.executable).parent / "dbt"
+    completed = subprocess.run(
+        [
+            str(dbt),
+            "parse",
+            "--quiet",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"dbt parse failed:\n{completed.stdout}\n{completed.stderr}")
+
+
+if __name__ == "__main__":
+    ensure_manifest()
+    print(f"dbt manifest ready: {MANIFEST}")

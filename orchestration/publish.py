@@ -1,0 +1,158 @@
+"""Publish: copy schema `marts` of the build warehouse into a new serving file, then rename it
+over the serving path. Readers see the old file or the new one, whole (serving.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+MARTS_SCHEMA = "marts"
+REFRESH_LOG = "refresh_log"
+
+REFRESH_LOG_DDL = f"""
+create table if not exists snap.{MARTS_SCHEMA}.{REFRESH_LOG} (
+    published_at timestamp,      -- UTC
+    run_id varchar,
+    as_of_date date,
+    first_month date,
+    last_month date,
+    landing_dir varchar,
+    raw_row_counts varchar,      -- JSON: raw table -> rows loaded
+    mart_row_counts varchar,     -- JSON: published table -> rows
+    checks_run integer,
+    checks_passed integer,
+    checks varchar               -- JSON: check -> passed / severity
+)
+"""
+
+
+@dataclass
+class PublishResult:
+    serving: Path
+    tables: dict[str, int] = field(default_factory=dict)
+    published_at: datetime | None = None
+
+
+def _q(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def publish_marts(
+    warehouse: Path,
+    serving: Path,
+    *,
+    run_id: str,
+    landing_dir: str,
+    raw_row_counts: dict[str, int],
+    checks: dict[str, dict[str, object]],
+) -> PublishResult:
+    """Write every table of schema marts, plus the refresh log, to `serving` atomically."""
+    serving.parent.mkdir(parents=True, exist_ok=True)
+    tmp = serving.with_name(f".{serving.name}.{os.getpid()}.tmp")
+    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    published_at = datetime.now(UTC).replace(tzinfo=None)
+    result = PublishResult(serving=serving, published_at=published_at)
+
+    # An in-memory session with the warehouse attached read-only and the new file read-write.
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{warehouse}' as wh (read_only)")
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_catalog = 'wh' "
+                "and table_schema = ? and table_type = 'BASE TABLE' order by table_name",
+                [MARTS_SCHEMA],
+            ).fetchall()
+        ]
+        if not tables:
+            raise RuntimeError(f"{warehouse}: schema {MARTS_SCHEMA} has no tables to publish")
+        con.execute(f"attach '{tmp}' as snap")
+        con.execute(f"create schema snap.{MARTS_SCHEMA}")
+        for table in tables:
+            if table == REFRESH_LOG:
+                continue
+            con.execute(
+                f"create table snap.{MARTS_SCHEMA}.{_q(table)} as select * from wh.{MARTS_SCHEMA}.{_q(table)}"
+            )
+            count = con.execute(f"select count(*) from snap.{MARTS_SCHEMA}.{_q(table)}").fetchone()
+            result.tables[table] = count[0]
+
+        con.execute(REFRESH_LOG_DDL)
+        if serving.exists():
+            # Carry the history over from the file being replaced.
+            con.execute(f"attach '{serving}' as previous (read_only)")
+            has_log = con.execute(
+                "select count(*) from information_schema.tables where table_catalog = 'previous' "
+                "and table_schema = ? and table_name = ?",
+                [MARTS_SCHEMA, REFRESH_LOG],
+            ).fetchone()[0]
+            if has_log:
+                con.execute(
+                    f"insert into snap.{MARTS_SCHEMA}.{REFRESH_LOG} by name "
+                    f"select * from previous.{MARTS_SCHEMA}.{REFRESH_LOG}"
+                )
+            con.execute("detach previous")
+
+        span = _metric_span(con)
+        con.execute(
+            f"insert into snap.{MARTS_SCHEMA}.{REFRESH_LOG} values (?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                published_at,
+                run_id,
+                span[2],
+                span[0],
+                span[1],
+                landing_dir,
+                json.dumps(raw_row_counts, sort_keys=True),
+                json.dumps(result.tables, sort_keys=True),
+                len(checks),
+                sum(1 for c in checks.values() if c.get("passed")),
+                json.dumps(checks, sort_keys=True, default=str),
+            ],
+        )
+        con.execute("checkpoint snap")
+        con.execute("detach snap")
+        con.execute("detach wh")
+    except BaseException:
+        con.close()
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        raise
+    con.close()
+    _fsync(tmp)
+    os.replace(tmp, serving)
+    _fsync(serving.parent)
+    return result
+
+
+def _metric_span(con: duckdb.DuckDBPyConnection) -> tuple[object, object, object]:
+    """(first month, last month, as-of date) of the headline mart, when it exists."""
+    try:
+        first, last = con.execute(
+            f"select min(month), max(month) from wh.{MARTS_SCHEMA}.sales_metrics_monthly"
+        ).fetchone()
+    except duckdb.Error:
+        return (None, None, None)
+    try:
+        as_of = con.execute(
+            "select as_of_date from wh.intermediate.int_reporting_calendar limit 1"
+        ).fetchone()
+        as_of_date = as_of[0] if as_of else None
+    except duckdb.Error:
+        as_of_date = None
+    return (first, last, as_of_date)

@@ -1,0 +1,93 @@
+"""What a refresh did, in plain words: loaded, checked, failed, published."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import dagster as dg
+
+from orchestration.settings import Settings
+from orchestration.summary import headline_table
+
+
+@dataclass
+class RunReport:
+    published: bool
+    loaded: list[str] = field(default_factory=list)
+    checks_passed: int = 0
+    check_failures: list[str] = field(default_factory=list)
+    check_warnings: list[str] = field(default_factory=list)
+    step_failures: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_result(cls, result: dg.ExecuteInProcessResult) -> RunReport:
+        materialized = {e.asset_key.to_user_string(): e for e in result.get_asset_materialization_events()}
+        report = cls(published="serving" in materialized)
+        for key, event in sorted(materialized.items()):
+            if key.startswith("raw/"):
+                rows = event.materialization.metadata.get("dagster/row_count")
+                report.loaded.append(f"{key.removeprefix('raw/')}: {rows.value if rows else '?':,}")
+        for evaluation in result.get_asset_check_evaluations():
+            name = f"{evaluation.asset_key.to_user_string()} · {evaluation.check_name}"
+            if evaluation.passed:
+                report.checks_passed += 1
+                continue
+            detail = evaluation.description or _metadata_text(evaluation.metadata)
+            line = f"{name}: {detail}" if detail else name
+            if evaluation.severity == dg.AssetCheckSeverity.WARN:
+                report.check_warnings.append(line)
+            else:
+                report.check_failures.append(line)
+        for event in result.get_step_failure_events():
+            data = event.step_failure_data
+            if data.user_failure_data and data.user_failure_data.description:
+                message = data.user_failure_data.description
+            else:
+                message = _innermost_error(data.error)
+            report.step_failures.append(f"step {event.step_key}: {message}")
+        for event in result.all_events:
+            if event.event_type == dg.DagsterEventType.STEP_SKIPPED:
+                report.skipped.append(event.step_key)
+        return report
+
+    def render(self, seconds: float) -> str:
+        lines = [""]
+        if self.loaded:
+            lines.append("loaded: " + "; ".join(self.loaded))
+        lines.append(
+            f"checks: {self.checks_passed} passed, {len(self.check_failures)} failed, "
+            f"{len(self.check_warnings)} warnings"
+        )
+        lines += [f"  WARNING {w}" for w in self.check_warnings]
+        lines += [f"  FAILED  {f}" for f in self.check_failures]
+        lines += [f"ERROR {f}" for f in self.step_failures]
+        if self.skipped:
+            lines.append(f"skipped: {', '.join(self.skipped)}")
+        serving = Settings.from_env().serving
+        if self.published:
+            lines.append(f"published {serving} in {seconds:.1f}s\n")
+            lines.append(headline_table(serving))
+        else:
+            lines.append(
+                f"NOT published: {serving} was left as it was ({seconds:.1f}s). "
+                "Fix the errors above and run again."
+            )
+        return "\n".join(lines)
+
+
+def _metadata_text(metadata: dict[str, dg.MetadataValue]) -> str:
+    parts = []
+    for key in ("details", "failures", "error"):
+        if key in metadata:
+            parts.append(str(metadata[key].value).replace("\n", " "))
+    return " ".join(parts)
+
+
+def _innermost_error(error: object) -> str:
+    """The root cause's message: Dagster wraps user errors in its own."""
+    if error is None:
+        return "failed"
+    while getattr(error, "cause", None) is not None:
+        error = error.cause
+    return error.message.strip()

@@ -1,0 +1,37 @@
+"""Where things are: every path and knob comes from an environment variable with a default.
+
+Read at call time (not import time) so the CLI can set them for one run.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse: Path
+    serving: Path
+    quality_docs_dir: Path
+    schedule_timezone: str
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        def path(var: str, default: str) -> Path:
+            value = Path(os.environ.get(var) or default)
+            return value if value.is_absolute() else (Path.cwd() / value)
+
+        warehouse = path("SALESOPS_WAREHOUSE", "data/warehouse.duckdb")
+        return cls(
+            landing_dir=path("SALESOPS_LANDING_DIR", "landing"),
+            warehouse=warehouse,
+            serving=path("SALESOPS_SERVING", "data/serving.duckdb"),
+            quality_docs_dir=path("SALESOPS_QUALITY_DOCS", str(warehouse.parent / "quality_docs")),
+            schedule_timezone=os.environ.get("SALESOPS_SCHEDULE_TIMEZONE", "UTC"),
+        )

@@ -23,7 +23,6 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 dagster-dev: $(STAMP)
-	$(VENV)/bin/python -m orchestration.manifest
 	DAGSTER_HOME=$(CURDIR) $(VENV)/bin/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
 clean:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.settings import DBT_PROJECT_DIR, dbt_executable
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 _SOURCE_DIRS = ("models", "macros", "seeds", "tests")
@@ -24,10 +23,9 @@ def ensure_manifest() -> None:
     """Run `dbt parse` when the manifest is missing or older than any project file."""
     if MANIFEST.exists() and MANIFEST.stat().st_mtime >= _newest_source_mtime():
         return
-    dbt = Path(sys.executable).parent / "dbt"
     completed = subprocess.run(
         [
-            str(dbt),
+            dbt_executable(),
             "parse",
             "--quiet",
             "--project-dir",

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-import sys
-from pathlib import Path
-
 from dagster_dbt import DbtCliResource
 
 from orchestration.dbt_project import salesops_dbt_project
-
-
-def _dbt_executable() -> str:
-    # The dbt next to this interpreter, so the CLI and `dagster dev` work without an activated venv.
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+from orchestration.settings import dbt_executable
 
 
 def build_resources() -> dict[str, object]:
@@ -22,6 +13,6 @@ def build_resources() -> dict[str, object]:
         "dbt": DbtCliResource(
             project_dir=salesops_dbt_project,
             profiles_dir=str(salesops_dbt_project.profiles_dir),
-            dbt_executable=_dbt_executable(),
+            dbt_executable=dbt_executable(),
         ),
     }

@@ -6,11 +6,21 @@ Read at call time (not import time) so the CLI can set them for one run.
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+
+def dbt_executable() -> str:
+    """The dbt of this environment, so nothing depends on an activated venv or on PATH."""
+    for folder in (Path(sys.prefix) / "bin", Path(sys.executable).parent):
+        if (folder / "dbt").exists():
+            return str(folder / "dbt")
+    return shutil.which("dbt") or "dbt"
 
 
 @dataclass(frozen=True)

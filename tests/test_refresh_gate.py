@@ -4,6 +4,7 @@ and leaves the serving file byte for byte as it was."""
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -24,21 +25,29 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.fixture
-def published(tmp_path: Path) -> tuple[Path, Path]:
-    """A landing refreshed and published once: (landing, workdir)."""
-    landing = tmp_path / "landing"
+@pytest.fixture(scope="module")
+def published_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A landing refreshed and published once; each case works on a copy of it."""
+    root = tmp_path_factory.mktemp("gate")
+    landing = root / "landing"
     write_landing_file(landing, "crm/2024-02-11/User.csv", USERS)
     write_landing_file(landing, "crm/2024-02-11/Account.csv", ACCOUNTS)
     write_landing_file(landing, "crm/2024-02-11/Opportunity.csv", OPPORTUNITIES)
-    work = tmp_path / "work"
+    work = root / "work"
     work.mkdir()
     first = run_salesops(landing, work)
     assert first.returncode == 0, first.stdout + first.stderr
     with duckdb.connect(str(work / "serving.duckdb"), read_only=True) as con:
         won = con.execute("select sum(won_deals) from marts.sales_metrics_monthly").fetchone()[0]
     assert won == 1
-    return landing, work
+    return root
+
+
+@pytest.fixture
+def published(published_once: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """(landing, workdir): a private copy of the published state."""
+    shutil.copytree(published_once, tmp_path / "copy")
+    return tmp_path / "copy" / "landing", tmp_path / "copy" / "work"
 
 
 @pytest.mark.parametrize(

@@ -69,3 +69,30 @@ def landing(tmp_path: Path) -> Path:
     root = tmp_path / "landing"
     root.mkdir()
     return root
+
+
+SMALL_LANDING = REPO / "tests" / "fixtures" / "small_landing"
+
+
+def _publish(landing: Path, workdir: Path, *args: str) -> Path:
+    result = run_salesops(landing, workdir, *args)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-6000:]
+    return workdir / "serving.duckdb"
+
+
+@pytest.fixture(scope="session")
+def small_landing_serving(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The hand-made fixture landing (tests/fixtures/small_landing), refreshed once (UTC):
+    the published serving file. Read it with duckdb.connect(path, read_only=True)."""
+    return _publish(SMALL_LANDING, tmp_path_factory.mktemp("small_landing_run"))
+
+
+@pytest.fixture(scope="session")
+def demo_serving(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated demo landing (scale 0.3, seed 7: realistic volumes of every object,
+    activities included), refreshed once: the published serving file."""
+    from sources.demo.generator import generate_landing
+
+    root = tmp_path_factory.mktemp("demo_run")
+    generate_landing(root / "landing", scale=0.3, seed=7)
+    return _publish(root / "landing", root)

@@ -62,7 +62,9 @@ def publish_marts(
     """Write every table of schema marts, plus the refresh log, to `serving` atomically."""
     serving.parent.mkdir(parents=True, exist_ok=True)
     tmp = serving.with_name(f".{serving.name}.{os.getpid()}.tmp")
-    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+    # A run killed mid-publish leaves its temp file behind; only one refresh runs at a time
+    # (it holds the warehouse's write lock), so any such file is stale.
+    for leftover in serving.parent.glob(f".{serving.name}.*.tmp*"):
         leftover.unlink(missing_ok=True)
     published_at = datetime.now(UTC).replace(tzinfo=None)
     result = PublishResult(serving=serving, published_at=published_at)

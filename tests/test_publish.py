@@ -60,6 +60,16 @@ def test_publish_copies_marts_only_and_logs_each_publish(tmp_path: Path) -> None
     assert [p.name for p in serving.parent.iterdir()] == ["serving.duckdb"]  # no temp file left
 
 
+def test_stale_temp_file_of_a_killed_run_is_cleared(tmp_path: Path) -> None:
+    warehouse, serving = tmp_path / "wh.duckdb", tmp_path / "serving.duckdb"
+    make_warehouse(warehouse, won=3)
+    stale = tmp_path / ".serving.duckdb.99999.tmp"
+    stale.write_bytes(b"half-written by a run that was killed")
+    (tmp_path / ".serving.duckdb.99999.tmp.wal").write_bytes(b"x")
+    publish(warehouse, serving, "run-1")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["serving.duckdb", "wh.duckdb"]
+
+
 def test_reader_of_the_old_file_keeps_its_version(tmp_path: Path) -> None:
     warehouse, serving = tmp_path / "wh.duckdb", tmp_path / "serving.duckdb"
     make_warehouse(warehouse, won=3)

@@ -51,31 +51,34 @@ def published(published_once: Path, tmp_path: Path) -> tuple[Path, Path]:
 
 
 @pytest.mark.parametrize(
-    ("incremental", "named"),
+    ("incremental", "named", "field"),
     [
         (
             # An unknown stage name fails the run and is named.
             "Id,CreatedDate,LastModifiedDate,OwnerId,StageName,CloseDate\n"
             "006B,2024-01-06T10:00:00Z,2024-02-12T10:00:00Z,005A,Verbal Commit,2024-04-30\n",
-            "Verbal Commit",
+            "'Verbal Commit'",
+            "StageName",
         ),
         (
             # A currency with no conversion rate fails the run and is named.
             "Id,CreatedDate,LastModifiedDate,OwnerId,StageName,Amount,CurrencyIsoCode,CloseDate\n"
             "006B,2024-01-06T10:00:00Z,2024-02-12T10:00:00Z,005A,Prospecting,500,EUR,2024-04-30\n",
             "EUR",
+            "CurrencyIsoCode",
         ),
         (
             # A contract term <= 0 on a won deal fails the run and names the deal.
             "Id,CreatedDate,LastModifiedDate,OwnerId,AccountId,StageName,Amount,CloseDate,Contract_Term_Months__c\n"
             "006B,2024-01-06T10:00:00Z,2024-02-12T10:00:00Z,005A,001A,Closed Won,500,2024-02-12,0\n",
             "006B",
+            "Contract_Term_Months__c",
         ),
     ],
     ids=["unknown-stage", "missing-rate", "zero-term"],
 )
 def test_blocking_failure_leaves_serving_untouched(
-    published: tuple[Path, Path], incremental: str, named: str
+    published: tuple[Path, Path], incremental: str, named: str, field: str
 ) -> None:
     landing, work = published
     serving = work / "serving.duckdb"
@@ -87,6 +90,7 @@ def test_blocking_failure_leaves_serving_untouched(
     output = result.stdout + result.stderr
     assert result.returncode != 0, output
     assert named in output
+    assert f"[crm/2024-02-12/Opportunity.csv, row 1, field {field[named]}]" in output
     assert "NOT published" in output
     assert sha256(serving) == before
     assert sorted(p.name for p in work.iterdir() if p.name.startswith(".serving")) == []

@@ -145,14 +145,40 @@ issues as (
     select * from invalid_contract_terms
     union all
     select * from negative_sales_cycles
+),
+
+-- Where each record came from, so a message names the file, the row and the field.
+record_sources as (
+    select 'Opportunity' as object_name, opportunity_id as record_id, _file, _row_number
+    from {{ ref('stg_crm__opportunities') }}
+    union all
+    select 'OpportunityHistory', opportunity_history_id, _file, _row_number
+    from {{ ref('stg_crm__opportunity_history') }}
+    union all
+    select 'ad_spend', ad_spend_id, _file, _row_number
+    from {{ ref('stg_marketing__ad_spend') }}
+    union all
+    select 'sm_expenses', sm_expense_id, _file, _row_number
+    from {{ ref('stg_finance__sm_expenses') }}
 )
 
 select
-    check_name,
-    severity,
-    object_name,
-    record_id,
-    field_name,
-    field_value,
-    message
+    issues.check_name,
+    issues.severity,
+    issues.object_name,
+    issues.record_id,
+    issues.field_name,
+    issues.field_value,
+    record_sources._file as source_file,
+    record_sources._row_number as source_row,
+    issues.message
+        || coalesce(
+            ' [' || record_sources._file || ', row '
+            || cast(record_sources._row_number as {{ dbt.type_string() }})
+            || ', field ' || issues.field_name || ']',
+            ''
+        ) as message
 from issues
+left join record_sources
+    on issues.object_name = record_sources.object_name
+    and issues.record_id = record_sources.record_id

@@ -90,7 +90,7 @@ def test_blocking_failure_leaves_serving_untouched(
     output = result.stdout + result.stderr
     assert result.returncode != 0, output
     assert named in output
-    assert f"[crm/2024-02-12/Opportunity.csv, row 1, field {field[named]}]" in output
+    assert f"[crm/2024-02-12/Opportunity.csv, row 1, field {field}]" in output
     assert "NOT published" in output
     assert sha256(serving) == before
     assert sorted(p.name for p in work.iterdir() if p.name.startswith(".serving")) == []

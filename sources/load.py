@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -169,8 +170,33 @@ def load_landing(landing_dir: Path, warehouse: Path) -> LoadReport:
     if not any(f.object.is_crm for f in inventory.files):
         raise LandingError(f"landing folder {landing_dir} holds no CRM files (crm/**/<Object>.csv)")
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(warehouse)) as con:
+    with connect_for_writing(warehouse) as con:
         return load_inventory(con, inventory)
+
+
+def connect_for_writing(warehouse: Path, timeout_seconds: float | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the build warehouse read-write, waiting for another process's lock to go.
+
+    A refresh killed mid-build can leave its dbt child running for a while, still holding the
+    file; the next run waits for it rather than failing (SALESOPS_LOCK_TIMEOUT, default 300 s).
+    """
+    limit = (
+        timeout_seconds
+        if timeout_seconds is not None
+        else float(os.environ.get("SALESOPS_LOCK_TIMEOUT", "300"))
+    )
+    deadline = time.monotonic() + limit
+    delay = 0.2
+    while True:
+        try:
+            return duckdb.connect(str(warehouse))
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
+                raise
+            if delay == 0.2:
+                log.warning("%s is locked by another process; waiting up to %ss (%s)", warehouse, limit, exc)
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 def main(argv: list[str] | None = None) -> int:

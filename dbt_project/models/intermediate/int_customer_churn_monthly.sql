@@ -29,18 +29,20 @@ activity as (
     group by months.month
 ),
 
+-- churned_customers counts int_customer_churn_events, the one place the churn rule lives.
+churn_counts as (
+    select month, count(*) as churned_customers
+    from {{ ref('int_customer_churn_events') }}
+    group by month
+),
+
 previous_month_activity as (
     select
         months.month,
-        count(previous_customers.account_id) as active_customers_previous_month,
-        count(case when current_customers.account_id is null then previous_customers.account_id end)
-            as churned_customers
+        count(previous_customers.account_id) as active_customers_previous_month
     from months
     left join customer_months as previous_customers
         on previous_customers.month = {{ add_months('months.month', -1) }}
-    left join customer_months as current_customers
-        on current_customers.month = months.month
-        and current_customers.account_id = previous_customers.account_id
     group by months.month
 ),
 
@@ -50,10 +52,12 @@ monthly as (
         activity.mrr,
         activity.active_customers,
         previous_month_activity.active_customers_previous_month,
-        previous_month_activity.churned_customers
+        coalesce(churn_counts.churned_customers, 0) as churned_customers
     from activity
     inner join previous_month_activity
         on activity.month = previous_month_activity.month
+    left join churn_counts
+        on activity.month = churn_counts.month
 ),
 
 pooled as (

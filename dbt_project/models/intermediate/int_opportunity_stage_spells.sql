@@ -1,0 +1,112 @@
+-- Stage spells: each uninterrupted stay of an opportunity in one stage, from its
+-- OpportunityHistory (int_opportunity_history: non-deleted rows of non-deleted deals) up to
+-- the as-of date. History rows are taken in change order (the instant, then the later row,
+-- then the Id: the order of int_pipeline_month_end_state); consecutive rows in the same
+-- stage (amount or close-date changes) belong to one spell. A spell is entered on the
+-- reporting-zone date of its first row and left on the date of the next row with a
+-- different stage (the next spell's first row). The opportunity's last spell has no end
+-- (is_last_spell): it is the stage the deal was in at the end of the as-of date.
+-- Rows dated after the as-of date are ignored, like the pipeline state ignores them.
+
+with
+
+calendar as (
+    select as_of_date from {{ ref('int_reporting_calendar') }}
+),
+
+stages as (
+    select stage_name, sort_order from {{ ref('int_opportunity_stages') }}
+),
+
+history as (
+    select history.*
+    from {{ ref('int_opportunity_history') }} as history
+    cross join calendar
+    where history.created_date <= calendar.as_of_date
+),
+
+ordered_rows as (
+    select
+        opportunity_id,
+        opportunity_history_id,
+        created_at,
+        created_date,
+        stage_name,
+        is_stage_known,
+        is_open,
+        is_won,
+        row_number() over (
+            partition by opportunity_id
+            order by created_at asc nulls first, _file_seq asc, _row_number asc, opportunity_history_id asc
+        ) as change_number
+    from history
+),
+
+stage_changes as (
+    select
+        ordered_rows.*,
+        case
+            when change_number = 1 then 1
+            when lag(stage_name) over (partition by opportunity_id order by change_number)
+                is distinct from stage_name then 1
+            else 0
+        end as is_spell_start
+    from ordered_rows
+),
+
+numbered as (
+    select
+        stage_changes.*,
+        sum(is_spell_start) over (
+            partition by opportunity_id
+            order by change_number
+            rows between unbounded preceding and current row
+        ) as spell_number
+    from stage_changes
+),
+
+spell_starts as (
+    select
+        opportunity_id,
+        spell_number,
+        opportunity_history_id as entered_history_id,
+        created_at as entered_at,
+        created_date as entered_date,
+        stage_name,
+        is_stage_known,
+        is_open,
+        is_won
+    from numbered
+    where is_spell_start = 1
+),
+
+spells as (
+    select
+        spell_starts.*,
+        lead(entered_date) over (partition by opportunity_id order by spell_number) as left_date,
+        lead(stage_name) over (partition by opportunity_id order by spell_number) as next_stage_name
+    from spell_starts
+)
+
+select
+    spells.opportunity_id,
+    spells.spell_number,
+    spells.stage_name,
+    stages.sort_order,
+    spells.is_stage_known,
+    spells.is_open as is_open_stage,
+    spells.is_won as is_won_stage,
+    spells.entered_history_id,
+    spells.entered_at,
+    spells.entered_date,
+    spells.left_date,
+    spells.next_stage_name,
+    spells.left_date is null as is_last_spell,
+    {{ dbt.datediff('spells.entered_date', 'spells.left_date', 'day') }} as days_in_stage,
+    case when spells.left_date is null
+        then {{ dbt.datediff('spells.entered_date', 'calendar.as_of_date', 'day') }}
+    end as days_in_stage_to_as_of_date
+from spells
+cross join calendar
+left join stages
+    on spells.stage_name = stages.stage_name

@@ -37,7 +37,7 @@ metrics as (
         {{ safe_divide('cohort_qualified_converted_leads', 'cohort_qualified_leads') }} as qualified_to_converted_rate,
         {{ safe_divide('converted_leads', 'leads_created') }} as lead_conversion_rate,
         {{ safe_divide('cohort_won_opportunities', 'opportunities_created') }} as opportunity_to_won_rate,
-        {{ safe_divide('qualified_leads - qualified_leads_previous_month', 'qualified_leads_previous_month') }}
+        {{ lead_velocity_rate('qualified_leads', 'qualified_leads_previous_month') }}
             as lead_velocity_rate,
         paid_media_spend,
         case when is_paid_channel

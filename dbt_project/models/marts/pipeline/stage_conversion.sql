@@ -126,6 +126,6 @@ select
     opportunities_lost,
     opportunities_open,
     {{ safe_divide('opportunities_won', 'opportunities_reached') }} as won_rate,
-    {{ safe_divide('opportunities_won', 'opportunities_won + opportunities_lost') }} as closed_won_rate
+    {{ win_rate('opportunities_won', 'opportunities_lost') }} as closed_won_rate
 from conversion
 order by sort_order nulls last, stage_name

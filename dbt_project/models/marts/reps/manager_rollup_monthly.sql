@@ -82,10 +82,10 @@ select
     cast(team_won_deals as {{ dbt.type_bigint() }}) as team_won_deals,
     cast(team_lost_deals as {{ dbt.type_bigint() }}) as team_lost_deals,
     cast(team_won_amount as numeric(38, 6)) as team_won_amount,
-    {{ safe_divide('team_won_deals', 'team_won_deals + team_lost_deals') }} as team_win_rate,
+    {{ win_rate('team_won_deals', 'team_lost_deals') }} as team_win_rate,
     cast(reps_quota_amount as numeric(38, 8)) as reps_quota_amount,
     cast(team_quota_amount as numeric(38, 8)) as team_quota_amount,
-    {{ safe_divide('team_won_amount', 'team_quota_amount') }} as team_quota_attainment,
-    {{ safe_divide('team_won_amount', 'reps_quota_amount') }} as reps_quota_attainment
+    {{ quota_attainment('team_won_amount', 'team_quota_amount') }} as team_quota_attainment,
+    {{ quota_attainment('team_won_amount', 'reps_quota_amount') }} as reps_quota_attainment
 from manager_months
 order by month, manager_id

@@ -185,7 +185,7 @@ commission as (
         rep_plans.accelerator_rate,
         quarters.bookings,
         quarters.quota_amount,
-        {{ safe_divide('quarters.bookings', 'quarters.quota_amount') }} as quota_attainment,
+        {{ quota_attainment('quarters.bookings', 'quarters.quota_amount') }} as quota_attainment,
         quarter_splits.bookings_at_base_rate,
         quarter_splits.bookings_above_quota,
         rep_plans.base_rate * quarter_splits.bookings_at_base_rate as base_commission,

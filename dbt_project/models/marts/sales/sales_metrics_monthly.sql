@@ -185,8 +185,8 @@ metrics as (
         won_deals,
         lost_deals,
         won_amount,
-        {{ safe_divide('won_deals', 'won_deals + lost_deals') }} as win_rate,
-        {{ safe_divide('won_amount', 'won_deals') }} as avg_sale_value,
+        {{ win_rate('won_deals', 'lost_deals') }} as win_rate,
+        {{ avg_sale_value('won_amount', 'won_deals') }} as avg_sale_value,
         sales_cycle_days_avg,
         sales_cycle_days_median,
         new_customers,
@@ -196,25 +196,25 @@ metrics as (
         {{ safe_divide('paid_media_spend', 'new_customers') }} as paid_cac,
         mrr,
         active_customers,
-        {{ safe_divide('mrr', 'active_customers') }} as arpa,
+        {{ arpa('mrr', 'active_customers') }} as arpa,
         churned_customers,
-        {{ safe_divide('churned_customers', 'active_customers_previous_month') }} as customer_churn_rate,
-        {{ safe_divide('mrr', 'active_customers') }}
+        {{ customer_churn_rate('churned_customers', 'active_customers_previous_month') }} as customer_churn_rate,
+        {{ arpa('mrr', 'active_customers') }}
             * {{ var('gross_margin') }}
             * expected_lifetime_months as ltv,
         leads_created,
         qualified_leads,
-        {{ safe_divide('qualified_leads - qualified_leads_previous_month', 'qualified_leads_previous_month') }}
+        {{ lead_velocity_rate('qualified_leads', 'qualified_leads_previous_month') }}
             as lead_velocity_rate,
         {{ safe_divide('leads_converted', 'leads_created') }} as lead_conversion_rate,
         open_deals,
         open_pipeline_amount,
         weighted_pipeline_amount,
-        {{ safe_divide('high_probability_open_deals', 'open_deals') }} as pipeline_quality_ratio,
+        {{ pipeline_quality_ratio('high_probability_open_deals', 'open_deals') }} as pipeline_quality_ratio,
         {{ safe_divide('open_amount_closing_next_3_months', 'quota_amount_next_3_months') }}
             as pipeline_coverage_next_3_months,
         quota_amount,
-        {{ safe_divide('won_amount', 'quota_amount') }} as quota_attainment,
+        {{ quota_attainment('won_amount', 'quota_amount') }} as quota_attainment,
         paid_media_spend + sm_expenses as cac_spend,
         is_in_range
     from with_neighbours

@@ -107,11 +107,15 @@ def _header_map(file: LandingFile, delivered: list[str | None]) -> dict[str, str
 
 def _load_file(con: duckdb.DuckDBPyConnection, file: LandingFile, loaded_at: datetime) -> FileLoad:
     table = f"{RAW_SCHEMA}.{file.object.table}"
+    if file.path.stat().st_size == 0:
+        raise LoadError(f"{file.relative_path}: the file is empty (not even a header row)")
     try:
         # A staging copy keeps the file's row order in rowid, which becomes _row_number.
         con.execute(f"CREATE OR REPLACE TEMP TABLE _landing_file AS SELECT * FROM {_read_csv_sql(file.path)}")
     except duckdb.Error as exc:
-        raise LoadError(f"{file.relative_path}: cannot be read as CSV: {exc}") from exc
+        # DuckDB's first line says what is wrong; the rest is advice about its own options.
+        reason = str(exc).strip().splitlines()[0]
+        raise LoadError(f"{file.relative_path}: cannot be read as a UTF-8 CSV file: {reason}") from exc
     # DuckDB de-duplicates repeated header names; the header as delivered is read on its own.
     delivered = list(
         con.execute(f"SELECT * FROM {_read_csv_sql(file.path, header=False)} LIMIT 1").fetchone()

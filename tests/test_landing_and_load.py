@@ -150,3 +150,27 @@ def test_landing_without_crm_files_is_refused(tmp_path: Path) -> None:
     write(landing, "marketing/ad_spend.csv", "date,platform,campaign_id,spend\n2024-01-01,g,c,1\n")
     with pytest.raises(LandingError, match="no CRM files"):
         load_landing(landing, tmp_path / "wh.duckdb")
+
+
+def test_empty_file_is_refused_by_name(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    write(landing, "crm/2024-01-01/Account.csv", "")
+    with pytest.raises(LoadError, match=r"crm/2024-01-01/Account.csv: the file is empty"):
+        load_landing(landing, tmp_path / "wh.duckdb")
+
+
+def test_binary_file_is_refused_by_name(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    path = landing / "crm" / "Account.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(LoadError, match=r"crm/Account.csv: cannot be read as a UTF-8 CSV file: \S") as error:
+        load_landing(landing, tmp_path / "wh.duckdb")
+    assert "\n" not in str(error.value)
+
+
+def test_header_only_file_loads_no_rows(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    write(landing, "crm/2024-01-02/Account.csv", "Id,CreatedDate,Name\n")
+    report = load_landing(landing, tmp_path / "wh.duckdb")
+    assert report.rows_by_table["crm_account"] == 0

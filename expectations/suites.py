@@ -371,8 +371,61 @@ def fct_opportunities_suite() -> SuiteDefinition:
     )
 
 
+# ------------------------------------------------------- pipeline_movement_monthly rules
+
+PIPELINE_MOVEMENT_TERMS: tuple[tuple[str, int], ...] = (
+    ("opening_pipeline", 1),
+    ("created_pipeline", 1),
+    ("reopened_pipeline", 1),
+    ("won_pipeline", -1),
+    ("lost_pipeline", -1),
+    ("amount_changes", 1),
+)
+PIPELINE_MOVEMENT_COLUMNS: tuple[str, ...] = (
+    "month", *(c for c, _ in PIPELINE_MOVEMENT_TERMS), "closing_pipeline",
+)  # fmt: skip
+
+
+def _movement_adds_up(df: pd.DataFrame) -> pd.Series:
+    """opening + created + reopened - won - lost + amount changes = closing (where known)."""
+    expected = sum(sign * df[c].astype("float64") for c, sign in PIPELINE_MOVEMENT_TERMS)
+    known = df["closing_pipeline"].notna()
+    for column, _ in PIPELINE_MOVEMENT_TERMS:
+        known &= df[column].notna()
+    return _as_bool(_close(df["closing_pipeline"], expected).where(known, pd.NA))
+
+
+MOVEMENT_DERIVED: tuple[DerivedCheck, ...] = (
+    DerivedCheck(
+        "movement_adds_up",
+        tuple(c for c, _ in PIPELINE_MOVEMENT_TERMS) + ("closing_pipeline",),
+        _movement_adds_up,
+        "opening + created + reopened - won - lost + amount_changes = closing pipeline",
+    ),
+)
+
+
+def pipeline_movement_monthly_suite() -> SuiteDefinition:
+    """Suite for ``marts.pipeline_movement_monthly``: the movement must add up every month."""
+    exps: list[Expectation] = [
+        _columns_present(PIPELINE_MOVEMENT_COLUMNS),
+        _non_empty(),
+        _not_null("month"),
+        _expect("ExpectColumnValuesToBeUnique", "month_unique", column="month"),
+    ]
+    exps += [_between(c, 0) for c in ("opening_pipeline", "closing_pipeline")]
+    exps += [_expect_derived(c) for c in MOVEMENT_DERIVED]
+    return SuiteDefinition(
+        name="marts.pipeline_movement_monthly",
+        table="marts.pipeline_movement_monthly",
+        key_columns=("month",),
+        expectations=exps,
+        derived=MOVEMENT_DERIVED,
+    )
+
+
 def all_suites() -> list[SuiteDefinition]:
-    return [sales_metrics_monthly_suite(), fct_opportunities_suite()]
+    return [sales_metrics_monthly_suite(), fct_opportunities_suite(), pipeline_movement_monthly_suite()]
 
 
 def add_derived_columns(df: pd.DataFrame, suite: SuiteDefinition) -> tuple[pd.DataFrame, dict[str, str]]:

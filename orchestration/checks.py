@@ -7,7 +7,6 @@
 The dbt data tests are checks too: dagster-dbt reports them on their models.
 """
 
-
 from collections.abc import Iterator
 
 import dagster as dg
@@ -20,6 +19,7 @@ DQ_TABLE = "intermediate.int_data_quality_issues"
 GX_CHECKED_ASSETS = {
     "marts.sales_metrics_monthly": dg.AssetKey(["marts", "sales_metrics_monthly"]),
     "marts.fct_opportunities": dg.AssetKey(["marts", "fct_opportunities"]),
+    "marts.pipeline_movement_monthly": dg.AssetKey(["marts", "pipeline_movement_monthly"]),
 }
 MAX_LISTED = 20
 

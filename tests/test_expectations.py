@@ -18,6 +18,7 @@ from expectations.validate import SuiteResult, format_results, validate_marts
 
 MONTHLY = "marts.sales_metrics_monthly"
 FCT = "marts.fct_opportunities"
+MOVEMENT = "marts.pipeline_movement_monthly"
 
 
 # ----------------------------------------------------------------------------- data
@@ -101,10 +102,41 @@ def make_opportunities(n: int = 12) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(FCT_OPPORTUNITIES_COLUMNS))
 
 
-def write_warehouse(path: Path, monthly: pd.DataFrame | None, opportunities: pd.DataFrame | None) -> Path:
+def make_movement(n_months: int = 4) -> pd.DataFrame:
+    """A movement that adds up: closing = opening + 100 created - 30 won - 20 lost + 5 changes."""
+    rows, opening = [], 1000.0
+    for i in range(n_months):
+        closing = opening + 100.0 + 0.0 - 30.0 - 20.0 + 5.0
+        rows.append(
+            {
+                "month": dt.date(2023, 1 + i, 1),
+                "opening_pipeline": opening,
+                "created_pipeline": 100.0,
+                "reopened_pipeline": 0.0,
+                "won_pipeline": 30.0,
+                "lost_pipeline": 20.0,
+                "amount_changes": 5.0,
+                "closing_pipeline": closing,
+            }
+        )
+        opening = closing
+    return pd.DataFrame(rows)
+
+
+def write_warehouse(
+    path: Path,
+    monthly: pd.DataFrame | None,
+    opportunities: pd.DataFrame | None,
+    movement: pd.DataFrame | None = None,
+) -> Path:
     con = duckdb.connect(str(path))
     try:
         con.execute("CREATE SCHEMA marts")
+        if movement is not None:
+            con.register("movement_df", movement)
+            con.execute(
+                f"CREATE TABLE {MOVEMENT} AS SELECT * REPLACE (CAST(month AS DATE) AS month) FROM movement_df"
+            )
         if monthly is not None:
             con.register("monthly_df", monthly)
             replace = "CAST(month AS DATE) AS month" if "month" in monthly.columns else ""
@@ -143,10 +175,12 @@ def run(
     monthly: pd.DataFrame | None = None,
     opportunities: pd.DataFrame | None = None,
     docs_dir: Path | None = None,
+    movement: pd.DataFrame | None = None,
 ) -> dict[str, SuiteResult]:
     monthly = make_monthly() if monthly is None else monthly
     opportunities = make_opportunities() if opportunities is None else opportunities
-    path = write_warehouse(tmp_path / "wh.duckdb", monthly, opportunities)
+    movement = make_movement() if movement is None else movement
+    path = write_warehouse(tmp_path / "wh.duckdb", monthly, opportunities, movement)
     return by_suite(validate_marts(path, docs_dir=docs_dir))
 
 
@@ -165,7 +199,7 @@ def test_suite_definitions_have_unique_check_names_and_severities() -> None:
 
 def test_good_warehouse_passes(tmp_path: Path) -> None:
     results = run(tmp_path)
-    assert set(results) == {MONTHLY, FCT}
+    assert set(results) == {MONTHLY, FCT, MOVEMENT}
     for res in results.values():
         assert res.success, format_results(list(results.values()))
         assert all(e.success for e in res.expectations), failed_checks(res)
@@ -346,7 +380,7 @@ def test_empty_mart_fails(tmp_path: Path) -> None:
 
 def test_missing_warehouse_file_is_a_failure(tmp_path: Path) -> None:
     results = validate_marts(tmp_path / "nope.duckdb")
-    assert [r.success for r in results] == [False, False]
+    assert [r.success for r in results] == [False, False, False]
     assert "does not exist" in format_results(results)
 
 
@@ -377,13 +411,29 @@ def test_data_docs_written(tmp_path: Path) -> None:
     index = docs / "index.html"
     assert index.is_file()
     html = index.read_text()
-    assert "sales_metrics_monthly" in html and "fct_opportunities" in html
+    assert all(name in html for name in ("sales_metrics_monthly", "fct_opportunities", "pipeline_movement"))
     pages = list((docs / "validations").rglob("*.html"))
-    assert len(pages) == 2
+    assert len(pages) == 3  # one validation page per suite
     assert any("win_rate" in p.read_text() for p in pages)
 
 
 @pytest.mark.parametrize("n_months", [1, 14])
 def test_month_count_edge_cases_pass(tmp_path: Path, n_months: int) -> None:
     res = run(tmp_path, monthly=make_monthly(n_months))[MONTHLY]
+    assert res.success, failed_checks(res)
+
+
+def test_pipeline_movement_that_does_not_add_up_fails(tmp_path: Path) -> None:
+    movement = make_movement()
+    movement.loc[2, "closing_pipeline"] += 1.0
+    res = run(tmp_path, movement=movement)[MOVEMENT]
+    assert not res.success
+    assert failed_checks(res) == {"movement_adds_up"}
+    assert check(res, "movement_adds_up").unexpected_count == 1
+
+
+def test_pipeline_movement_without_history_is_not_judged(tmp_path: Path) -> None:
+    movement = make_movement()
+    movement.loc[0:2, ["opening_pipeline", "created_pipeline", "won_pipeline"]] = None
+    res = run(tmp_path, movement=movement)[MOVEMENT]
     assert res.success, failed_checks(res)

@@ -76,8 +76,12 @@ final as (
             when 'closed' then 'Closed'
             else forecast_category_delivered
         end as forecast_category,
-        coalesce(amount_reporting, 0) * cast(coalesce(probability, 0) as {{ type_share() }})
-            as weighted_amount_reporting
+        -- Declared type (DuckDB's own for amount x share): on PostgreSQL the product of an
+        -- unconstrained numeric has no declared scale, so its values' scale would vary by row.
+        cast(
+            coalesce(amount_reporting, 0) * cast(coalesce(probability, 0) as {{ type_share() }})
+            as numeric(38, 14)
+        ) as weighted_amount_reporting
     from state_status
 )
 

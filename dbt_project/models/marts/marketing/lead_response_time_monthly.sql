@@ -31,7 +31,10 @@ response as (
         count(case when has_activity then lead_id end) as leads_with_activity,
         count(case when has_activity and hours_to_first_activity <= 24 then lead_id end)
             as leads_with_activity_within_24_hours,
-        avg(hours_to_first_activity) as avg_hours_to_first_activity,
+        -- Averaged as an exact decimal: a double sum depends on row order, and a re-run on
+        -- the same landing must give identical marts.
+        cast(avg(cast(hours_to_first_activity as numeric(38, 9))) as {{ type_double() }})
+            as avg_hours_to_first_activity,
         {{ percentile_cont('hours_to_first_activity', 0.5) }} as median_hours_to_first_activity,
         {{ percentile_cont('hours_to_first_activity', 0.9) }} as p90_hours_to_first_activity
     from leads

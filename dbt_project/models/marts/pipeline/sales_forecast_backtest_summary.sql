@@ -17,7 +17,8 @@ select
     max(quarter) as last_quarter,
     cast(sum(forecast_amount) as numeric(38, 14)) as total_forecast_amount,
     cast(sum(actual_bookings) as numeric(38, 6)) as total_actual_bookings,
-    avg(cast(forecast_error as {{ type_double() }})) as mean_error,
-    avg(cast(absolute_error as {{ type_double() }})) as mean_absolute_error,
-    avg(absolute_pct_error) as mean_absolute_pct_error
+    cast(avg(forecast_error) as {{ type_double() }}) as mean_error,
+    cast(avg(absolute_error) as {{ type_double() }}) as mean_absolute_error,
+    -- exact decimal average (order-independent, so re-runs give identical marts)
+    cast(avg(cast(absolute_pct_error as numeric(38, 12))) as {{ type_double() }}) as mean_absolute_pct_error
 from complete_quarters

@@ -69,13 +69,7 @@ rep_plans as (
 -- Individual quota per rep and month, every month of the quarter (also beyond the as-of
 -- month).
 quota_months as (
-    select
-        {{ rep_key('user_id') }} as rep_id,
-        month,
-        sum(quota_amount) as quota_amount
-    from {{ ref('fct_quotas_monthly') }}
-    where is_individual
-    group by {{ rep_key('user_id') }}, month
+    select rep_id, month, quota_amount from {{ ref('int_rep_quotas_monthly') }}
 ),
 
 booking_months as (

@@ -75,13 +75,7 @@ pipeline_created as (
 ),
 
 individual_quotas as (
-    select
-        {{ rep_key('user_id') }} as rep_id,
-        month,
-        sum(quota_amount) as quota_amount
-    from {{ ref('fct_quotas_monthly') }}
-    where is_individual
-    group by {{ rep_key('user_id') }}, month
+    select rep_id, month, quota_amount from {{ ref('int_rep_quotas_monthly') }}
 ),
 
 activities as (

@@ -24,7 +24,8 @@ GX_CHECKED_ASSETS = {
 MAX_LISTED = 20
 
 
-def _issues(severity: str) -> list[tuple[str, str]]:
+def contract_violations(severity: str) -> list[tuple[str, str]]:
+    """(check, message) of the data-contract violations of a severity, as dbt last built them."""
     with duckdb.connect(str(Settings.from_env().warehouse), read_only=True) as con:
         return con.execute(
             f"select check_name, message from {DQ_TABLE} where severity = ? order by check_name, message",
@@ -62,8 +63,8 @@ def _markdown(rows: list[tuple[str, str]]) -> str:
     ],
 )
 def data_contract_checks() -> Iterator[dg.AssetCheckResult]:
-    errors = _issues("error")
-    warnings = _issues("warn")
+    errors = contract_violations("error")
+    warnings = contract_violations("warn")
     yield dg.AssetCheckResult(
         asset_key=DQ_ASSET,
         check_name="data_contract_errors",

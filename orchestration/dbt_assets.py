@@ -1,19 +1,16 @@
 """The dbt models (staging, intermediate, marts) as Dagster assets, built with `dbt build`."""
 
-
 import json
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
-import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from orchestration.checks import contract_violations
 from orchestration.dbt_project import salesops_dbt_project
-from orchestration.settings import Settings
 
-DQ_ISSUES_TABLE = "intermediate.int_data_quality_issues"
 DQ_ISSUES_MODEL = "model.salesops.int_data_quality_issues"
 
 
@@ -49,18 +46,6 @@ def dbt_vars_from(config: DbtBuildConfig) -> dict[str, Any]:
     return {**env_vars, **json.loads(config.dbt_vars_json or "{}")}
 
 
-def data_quality_errors(warehouse: str) -> list[str]:
-    """Messages of the contract violations of severity error, as dbt last built them."""
-    try:
-        with duckdb.connect(warehouse, read_only=True) as con:
-            rows = con.execute(
-                f"select message from {DQ_ISSUES_TABLE} where severity = 'error' order by check_name, message"
-            ).fetchall()
-    except duckdb.Error:
-        return []
-    return [r[0] for r in rows]
-
-
 @dbt_assets(
     manifest=salesops_dbt_project.manifest_path,
     project=salesops_dbt_project,
@@ -84,11 +69,9 @@ def salesops_dbt_models(
             if r["status"] in ("error", "fail")
         ]
         # Only a table this build wrote speaks for this landing; an older one could mislead.
-        dq_built = any(
-            r["unique_id"] == DQ_ISSUES_MODEL and r["status"] == "success" for r in results
-        )
-        violations = data_quality_errors(str(Settings.from_env().warehouse)) if dq_built else []
+        dq_built = any(r["unique_id"] == DQ_ISSUES_MODEL and r["status"] == "success" for r in results)
+        violations = contract_violations("error") if dq_built else []
         lines = ["dbt build failed; nothing will be published."]
-        lines += [f"  data contract: {v}" for v in violations]
+        lines += [f"  data contract: {message}" for _, message in violations]
         lines += [f"  {f}" for f in failures]
         raise dg.Failure(description="\n".join(lines))

@@ -1,5 +1,7 @@
 """Blocking quality checks that run after `dbt build` and gate the publish step.
 
+- the rejected rows (int_rejected_rows): per contract object, at most SALESOPS_MAX_REJECTS
+  (default 0) delivered rows may have been rejected;
 - the data-contract checks of metrics.md (unknown stage, missing currency rate, contract term
   <= 0 fail the run; a negative sales cycle only warns), read from the one dbt model that
   lists the violations;
@@ -8,12 +10,14 @@ The dbt data tests are checks too: dagster-dbt reports them on their models.
 """
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import dagster as dg
 import duckdb
 
 from orchestration.settings import Settings
 
+REJECTS_ASSET = dg.AssetKey(["intermediate", "int_rejected_rows"])
 DQ_ASSET = dg.AssetKey(["intermediate", "int_data_quality_issues"])
 DQ_TABLE = "intermediate.int_data_quality_issues"
 GX_CHECKED_ASSETS = {
@@ -33,6 +37,36 @@ def contract_violations(severity: str) -> list[tuple[str, str]]:
         ).fetchall()
 
 
+@dataclass(frozen=True)
+class ObjectRejects:
+    object_name: str
+    rows_read: int
+    rows_rejected: int
+
+
+def rejects_by_object() -> list[ObjectRejects]:
+    """Per contract object with files in this load: rows delivered and rows rejected."""
+    with duckdb.connect(str(Settings.from_env().warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select object_name, sum(rows_read), sum(rows_rejected) "
+            "from intermediate.int_load_reconciliation group by object_name order by object_name"
+        ).fetchall()
+    return [ObjectRejects(name, int(read), int(rejected)) for name, read, rejected in rows]
+
+
+def rejected_row_messages(limit: int = MAX_LISTED) -> list[str]:
+    """The first rejected rows' one-line messages, in reading order (file, then row)."""
+    with duckdb.connect(str(Settings.from_env().warehouse), read_only=True) as con:
+        return [
+            message
+            for (message,) in con.execute(
+                "select message from intermediate.int_rejected_rows "
+                "order by file_seq, source_row, message limit ?",
+                [limit],
+            ).fetchall()
+        ]
+
+
 def _count_by_check(rows: list[tuple[str, str]]) -> str:
     counts: dict[str, int] = {}
     for check, _ in rows:
@@ -45,6 +79,50 @@ def _markdown(rows: list[tuple[str, str]]) -> str:
     if len(rows) > MAX_LISTED:
         lines.append(f"- ... and {len(rows) - MAX_LISTED} more")
     return "\n".join(lines) or "none"
+
+
+@dg.asset_check(
+    asset=REJECTS_ASSET,
+    name="rejected_rows",
+    blocking=True,
+    description=(
+        "Rows that could not be parsed or break the contract, per object, against the threshold "
+        "SALESOPS_MAX_REJECTS (default 0: any rejected row stops the publish)."
+    ),
+)
+def rejected_rows_check() -> dg.AssetCheckResult:
+    threshold = Settings.from_env().max_rejects
+    objects = rejects_by_object()
+    over = [o for o in objects if not threshold.allows(o.rows_rejected, o.rows_read)]
+    rejected = sum(o.rows_rejected for o in objects)
+    messages = rejected_row_messages() if rejected else []
+    table = "\n".join(
+        ["| object | rows delivered | rows rejected | within threshold |", "|---|---:|---:|---|"]
+        + [
+            f"| {o.object_name} | {o.rows_read:,} | {o.rows_rejected:,} | "
+            f"{'yes' if o not in over else '**no**'} |"
+            for o in objects
+        ]
+    )
+    listed = "\n".join(f"- {m}" for m in messages)
+    if rejected > len(messages):
+        listed += f"\n- ... and {rejected - len(messages):,} more (intermediate.int_rejected_rows)"
+    return dg.AssetCheckResult(
+        passed=not over,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=(
+            f"{rejected:,} rejected row(s); over the threshold {threshold.text} in "
+            + ", ".join(f"{o.object_name} ({o.rows_rejected:,} of {o.rows_read:,})" for o in over)
+            if over
+            else f"{rejected:,} rejected row(s), within the threshold {threshold.text}"
+        ),
+        metadata={
+            "rejected_rows": rejected,
+            "threshold": threshold.text,
+            "by_object": dg.MetadataValue.md(table),
+            "rejected": dg.MetadataValue.md(listed or "none"),
+        },
+    )
 
 
 @dg.multi_asset_check(

@@ -8,10 +8,11 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from orchestration.checks import contract_violations
+from orchestration.checks import contract_violations, rejected_row_messages
 from orchestration.dbt_project import salesops_dbt_project
 
 DQ_ISSUES_MODEL = "model.salesops.int_data_quality_issues"
+REJECTS_MODEL = "model.salesops.int_rejected_rows"
 
 
 class SalesOpsTranslator(DagsterDbtTranslator):
@@ -71,7 +72,10 @@ def salesops_dbt_models(
         # Only a table this build wrote speaks for this landing; an older one could mislead.
         dq_built = any(r["unique_id"] == DQ_ISSUES_MODEL and r["status"] == "success" for r in results)
         violations = contract_violations("error") if dq_built else []
+        rejects_built = any(r["unique_id"] == REJECTS_MODEL and r["status"] == "success" for r in results)
+        rejected = rejected_row_messages() if rejects_built else []
         lines = ["dbt build failed; nothing will be published."]
+        lines += [f"  rejected: {message}" for message in rejected]
         lines += [f"  data contract: {message}" for _, message in violations]
         lines += [f"  {f}" for f in failures]
         raise dg.Failure(description="\n".join(lines))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.checks import data_contract_checks, great_expectations_checks
+from orchestration.checks import data_contract_checks, great_expectations_checks, rejected_rows_check
 from orchestration.dbt_assets import salesops_dbt_models
 from orchestration.jobs import full_refresh_job
 from orchestration.raw_assets import raw_landing
@@ -14,7 +14,7 @@ from orchestration.serving_assets import serving
 
 defs = dg.Definitions(
     assets=[raw_landing, salesops_dbt_models, serving],
-    asset_checks=[data_contract_checks, great_expectations_checks],
+    asset_checks=[rejected_rows_check, data_contract_checks, great_expectations_checks],
     jobs=[full_refresh_job],
     schedules=[nightly_refresh_schedule],
     resources=build_resources(),

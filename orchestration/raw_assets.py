@@ -37,9 +37,18 @@ def raw_landing(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeRes
     for name in report.ignored:
         context.log.warning(f"ignored landing file (no contract object): {name}")
     files_by_table: dict[str, list[str]] = {}
+    new_columns: dict[str, list[str]] = {}
     for file in report.files:
         table = next(o.table for o in ALL_OBJECTS if o.name == file.object_name)
-        files_by_table.setdefault(table, []).append(f"{file.relative_path} ({file.rows:,} rows)")
+        unparseable = f", {file.rows_rejected:,} unparseable" if file.rows_rejected else ""
+        files_by_table.setdefault(table, []).append(f"{file.relative_path} ({file.rows:,} rows{unparseable})")
+        if file.extra_columns:
+            # Schema drift: kept in raw, ignored downstream, said out loud.
+            new_columns.setdefault(table, []).append(f"{file.relative_path}: {', '.join(file.extra_columns)}")
+            context.log.warning(
+                f"{file.relative_path}: column(s) outside the contract kept in raw and ignored "
+                f"downstream: {', '.join(file.extra_columns)}"
+            )
     for obj in ALL_OBJECTS:
         yield dg.MaterializeResult(
             asset_key=raw_asset_key(obj.table),
@@ -49,8 +58,15 @@ def raw_landing(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeRes
                     "\n".join(f"- {f}" for f in files_by_table.get(obj.table, [])) or "(none)"
                 ),
                 "landing_dir": str(settings.landing_dir),
+                "rows_unparseable": sum(
+                    f.rows_rejected for f in report.files if f.object_name == obj.name
+                ),
+                "columns_outside_contract": dg.MetadataValue.md(
+                    "\n".join(f"- {line}" for line in new_columns.get(obj.table, [])) or "(none)"
+                ),
             },
         )
     context.log.info(
         f"loaded {report.total_rows:,} rows from {len(report.files)} files in {report.seconds:.2f}s"
+        + (f"; {report.rows_rejected:,} rows could not be parsed" if report.rows_rejected else "")
     )

@@ -19,6 +19,8 @@ class RunReport:
     check_warnings: list[str] = field(default_factory=list)
     step_failures: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    new_columns: list[str] = field(default_factory=list)
 
     @classmethod
     def from_result(cls, result: dg.ExecuteInProcessResult) -> RunReport:
@@ -28,8 +30,17 @@ class RunReport:
             if key.startswith("raw/"):
                 rows = event.materialization.metadata.get("dagster/row_count")
                 report.loaded.append(f"{key.removeprefix('raw/')}: {rows.value if rows else '?':,}")
+                drift = event.materialization.metadata.get("columns_outside_contract")
+                if drift is not None and str(drift.value) != "(none)":
+                    report.new_columns += str(drift.value).splitlines()
         for evaluation in result.get_asset_check_evaluations():
             name = f"{evaluation.asset_key.to_user_string()} · {evaluation.check_name}"
+            if evaluation.check_name == "rejected_rows":
+                # Said whether or not it passed: rows left out within the threshold still matter.
+                report.rejected.append(evaluation.description or "")
+                listed = evaluation.metadata.get("rejected")
+                if listed is not None and str(listed.value) != "none":
+                    report.rejected += [f"  {line}" for line in str(listed.value).splitlines()]
             if evaluation.passed:
                 report.checks_passed += 1
                 continue
@@ -55,6 +66,11 @@ class RunReport:
         lines = [""]
         if self.loaded:
             lines.append("loaded: " + "; ".join(self.loaded))
+        if self.new_columns:
+            lines.append("columns outside the contract (kept in raw, ignored downstream):")
+            lines += [f"  {line}" for line in self.new_columns]
+        if self.rejected:
+            lines.append("rejected: " + "\n".join(self.rejected))
         lines.append(
             f"checks: {self.checks_passed} passed, {len(self.check_failures)} failed, "
             f"{len(self.check_warnings)} warnings"

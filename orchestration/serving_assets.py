@@ -5,7 +5,7 @@ check upstream passed (Dagster skips this asset when one failed)."""
 import dagster as dg
 import duckdb
 
-from orchestration.checks import DQ_ASSET, GX_CHECKED_ASSETS
+from orchestration.checks import DQ_ASSET, GX_CHECKED_ASSETS, REJECTS_ASSET
 from orchestration.dbt_assets import salesops_dbt_models
 from orchestration.publish import publish_marts
 from orchestration.settings import Settings
@@ -15,7 +15,7 @@ MART_KEYS = sorted(
     (spec.key for spec in salesops_dbt_models.specs if spec.group_name == "marts"),
     key=lambda k: k.to_user_string(),
 )
-GATE_KEYS = [DQ_ASSET, *GX_CHECKED_ASSETS.values()]
+GATE_KEYS = [REJECTS_ASSET, DQ_ASSET, *GX_CHECKED_ASSETS.values()]
 
 
 def _check_results(context: dg.AssetExecutionContext) -> dict[str, dict[str, object]]:

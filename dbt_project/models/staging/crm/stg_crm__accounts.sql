@@ -1,7 +1,9 @@
 with
 
 source as (
-    select * from {{ source('crm', 'crm_account') }}
+    select * from {{ ref('base_crm__accounts') }}
+    -- rows that failed validation are listed in int_rejected_rows instead
+    where _reject_rule is null
 ),
 
 typed as (

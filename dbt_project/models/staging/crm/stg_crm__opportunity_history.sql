@@ -1,7 +1,9 @@
 with
 
 source as (
-    select * from {{ source('crm', 'crm_opportunity_history') }}
+    select * from {{ ref('base_crm__opportunity_history') }}
+    -- rows that failed validation are listed in int_rejected_rows instead
+    where _reject_rule is null
 ),
 
 typed as (

@@ -1,7 +1,9 @@
 with
 
 source as (
-    select * from {{ source('finance', 'sm_expenses') }}
+    select * from {{ ref('base_finance__sm_expenses') }}
+    -- rows that failed validation are listed in int_rejected_rows instead
+    where _reject_rule is null
 ),
 
 typed as (

@@ -1,7 +1,9 @@
 with
 
 source as (
-    select * from {{ source('marketing', 'ad_spend') }}
+    select * from {{ ref('base_marketing__ad_spend') }}
+    -- rows that failed validation are listed in int_rejected_rows instead
+    where _reject_rule is null
 ),
 
 typed as (

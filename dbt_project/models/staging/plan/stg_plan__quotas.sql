@@ -1,7 +1,9 @@
 with
 
 source as (
-    select * from {{ source('plan', 'quotas') }}
+    select * from {{ ref('base_plan__quotas') }}
+    -- rows that failed validation are listed in int_rejected_rows instead
+    where _reject_rule is null
 ),
 
 typed as (

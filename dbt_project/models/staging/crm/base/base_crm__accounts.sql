@@ -1,0 +1,11 @@
+{{ config(materialized='table') }}
+
+{{ validated_rows(
+    source('crm', 'crm_account'),
+    crm_common_rules() + [
+        {'field': 'Name', 'required': true},
+        {'field': 'NumberOfEmployees', 'type': 'integer', 'min': 0},
+        {'field': 'AnnualRevenue', 'type': 'decimal'},
+    ],
+    key='Id',
+) }}

@@ -1,0 +1,7 @@
+{{ config(materialized='table') }}
+
+{{ validated_rows(
+    source('crm', 'crm_event'),
+    crm_common_rules() + [{'field': 'OwnerId', 'required': true}, {'field': 'StartDateTime', 'type': 'timestamp'}],
+    key='Id',
+) }}

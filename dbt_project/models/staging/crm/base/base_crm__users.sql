@@ -1,0 +1,7 @@
+{{ config(materialized='table') }}
+
+{{ validated_rows(
+    source('crm', 'crm_user'),
+    crm_common_rules() + [{'field': 'Name', 'required': true}, {'field': 'IsActive', 'type': 'boolean'}],
+    key='Id',
+) }}

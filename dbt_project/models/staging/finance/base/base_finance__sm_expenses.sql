@@ -1,0 +1,12 @@
+{{ config(materialized='table') }}
+
+{{ validated_rows(
+    source('finance', 'sm_expenses'),
+    [
+        {'field': 'month', 'required': true, 'type': 'month'},
+        {'field': 'department', 'required': true, 'values': ['sales', 'marketing']},
+        {'field': 'category', 'required': true},
+        {'field': 'amount', 'required': true, 'type': 'decimal'},
+        {'field': 'currency', 'type': 'currency'},
+    ],
+) }}

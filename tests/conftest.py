@@ -44,7 +44,11 @@ def run_dbt(warehouse: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def run_salesops(
-    landing: Path, workdir: Path, *args: str, command: str = "refresh"
+    landing: Path,
+    workdir: Path,
+    *args: str,
+    command: str = "refresh",
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """`salesops refresh` as a user runs it, with its own warehouse and serving file."""
     env = {
@@ -52,6 +56,7 @@ def run_salesops(
         "SALESOPS_LANDING_DIR": str(landing),
         "SALESOPS_WAREHOUSE": str(workdir / "warehouse.duckdb"),
         "SALESOPS_SERVING": str(workdir / "serving.duckdb"),
+        **(env or {}),
     }
     env.pop("DAGSTER_HOME", None)
     return subprocess.run(

@@ -75,7 +75,9 @@ def staging(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnecti
     warehouse = root / "warehouse.duckdb"
     load_landing(landing, warehouse)
     # staging and what it reads: the validation models and the reference seeds they look up
-    result = run_dbt(warehouse, "build", "--select", "+staging", "--exclude", "test_type:data", "test_type:unit")
+    result = run_dbt(
+        warehouse, "build", "--select", "+staging", "--exclude", "test_type:data", "test_type:unit"
+    )
     assert result.returncode == 0, result.stdout
     con = duckdb.connect(str(warehouse), read_only=True)
     yield con

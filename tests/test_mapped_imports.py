@@ -258,3 +258,24 @@ def test_the_shipped_mappings_are_valid(name: str) -> None:
     mapping = load_mapping(REPO / "sources" / "mappings" / f"{name}.yml")
     assert mapping.name == name
     assert mapping.dbt_vars["as_of_date"]
+
+
+def test_salesops_import_reports_a_bad_mapping_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from orchestration.cli import main
+
+    bad = tmp_path / "bad.yml"
+    bad.write_text(
+        "name: x\ninputs: {a: {file: a.csv}}\nobjects:\n  - {object: Lead, input: a, columns: {}}\n"
+    )
+    code = main(["import", "--mapping", str(bad), "--input", str(tmp_path), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "bad.yml" in err and "required column Lead.LastName is not mapped" in err
+    assert not (tmp_path / "out").exists()
+    bad.write_text("name: [unclosed\n")
+    assert (
+        main(["import", "--mapping", str(bad), "--input", str(tmp_path), "--out", str(tmp_path / "o")]) == 1
+    )
+    assert "cannot be read" in capsys.readouterr().err

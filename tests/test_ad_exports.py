@@ -170,3 +170,19 @@ def test_output_is_a_landing_ad_spend_file_and_no_temp_file_is_left(tmp_path: Pa
     ]
     assert {f.object.name for f in inventory.files} == {"ad_spend"}
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_google_report_without_campaign_id_uses_the_campaign_name(tmp_path: Path) -> None:
+    export = tmp_path / "google_no_id.csv"
+    export.write_text(
+        "Campaign report\nDay,Campaign,Cost,Impr.,Clicks\n"
+        '"Mar 1, 2024",Brand,"2,000.00","1,000",10\n'
+        'Total: Campaigns,,"2,000.00","1,000",10\n',
+        encoding="utf-8",
+    )
+    result = convert_export(export, tmp_path / "out")
+    # the header names no currency: empty, i.e. the reporting currency
+    assert _rows(result.output)[1:] == [
+        ["2024-03-01", "google_ads", "Brand", "Brand", "2000", "", "1000", "10", ""]
+    ]
+    assert result.reconciliation.skipped == {"header row": 1, "preamble lines": 1, "totals rows": 1}

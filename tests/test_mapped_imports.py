@@ -118,6 +118,21 @@ def test_a_mapped_import_writes_contract_rows_and_rejects_with_reasons(tmp_path:
     assert result.balanced
 
 
+def test_every_file_of_a_glob_is_read_and_reconciled_on_its_own(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "deals_march.csv").write_text(DEALS, encoding="utf-8")
+    (tmp_path / "in" / "deals_april.csv").write_text(
+        "deal,owner,stage,closed_on,value\nD9,Cy,won,01/04/2024,7\n"
+    )
+    result = run_mapping(_mapping(tmp_path, DEALS_MAPPING), tmp_path / "in", tmp_path / "landing")
+    recs = result.objects[0].reconciliations
+    assert sorted(recs) == ["deals_april.csv", "deals_march.csv"]
+    assert (recs["deals_april.csv"].rows_read, recs["deals_april.csv"].rows_written) == (1, 1)
+    assert (recs["deals_march.csv"].rows_read, recs["deals_march.csv"].rows_written) == (5, 2)
+    # files are read in path order: April's file sorts first
+    assert [r["Id"] for r in _rows(result.objects[0].path)] == ["D9", "D1", "D3"]
+
+
 def test_ids_are_stable_and_an_empty_key_gives_no_id() -> None:
     assert stable_id("A-", ["Acme"]) == stable_id("A-", [" Acme "])
     assert stable_id("A-", ["Acme"]) != stable_id("A-", ["Acme Corp"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime
 import json
 import logging
 import os
@@ -33,7 +34,9 @@ def _parse_vars(pairs: list[str]) -> dict[str, object]:
         if not sep or not name.strip():
             raise SystemExit(f"--var expects NAME=VALUE, got {pair!r}")
         # YAML, as dbt's --vars: 0.6 is a number, [a, b] a list, a plain word a string.
-        dbt_vars[name.strip()] = yaml.safe_load(value) if value else None
+        parsed = yaml.safe_load(value) if value else None
+        # YAML reads 2017-12-31 as a date, which JSON (the dbt vars' transport) cannot carry.
+        dbt_vars[name.strip()] = parsed.isoformat() if isinstance(parsed, datetime.date) else parsed
     return dbt_vars
 
 
@@ -155,6 +158,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=42, help="random seed (same seed, same data)")
     common(demo)
     demo.set_defaults(func=_demo)
+
+    from sources.mapped_import.__main__ import add_arguments, run
+
+    mapped = commands.add_parser(
+        "import",
+        help="convert CSV exports into a landing folder with a YAML mapping (sources/mappings/)",
+        description="Convert CSV exports into a landing folder with a YAML mapping; then run "
+        "`salesops refresh --landing-dir` on it (the command prints the line to use).",
+    )
+    add_arguments(mapped)
+    mapped.set_defaults(func=run)
     return parser
 
 

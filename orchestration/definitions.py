@@ -6,6 +6,7 @@ import dagster as dg
 
 from orchestration.checks import data_contract_checks, great_expectations_checks, rejected_rows_check
 from orchestration.dbt_assets import salesops_dbt_models
+from orchestration.import_assets import IMPORT_ASSETS, IMPORT_SENSORS, import_files_job
 from orchestration.jobs import full_refresh_job
 from orchestration.raw_assets import raw_landing
 from orchestration.resources import build_resources
@@ -18,4 +19,9 @@ defs = dg.Definitions(
     jobs=[full_refresh_job],
     schedules=[nightly_refresh_schedule],
     resources=build_resources(),
+)
+
+# File connectors (group `imports`): their own job and sensors, outside the full refresh.
+defs = dg.Definitions.merge(
+    defs, dg.Definitions(assets=IMPORT_ASSETS, jobs=[import_files_job], sensors=IMPORT_SENSORS)
 )

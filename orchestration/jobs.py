@@ -8,6 +8,7 @@ FULL_REFRESH_JOB_NAME = "full_refresh"
 
 full_refresh_job = dg.define_asset_job(
     name=FULL_REFRESH_JOB_NAME,
-    selection=dg.AssetSelection.all(),
+    # The file connectors (group `imports`) run in their own job, before a refresh, never inside it.
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("imports"),
     description="Load the landing folder, build every dbt model, run every check, publish the marts.",
 )

@@ -59,6 +59,10 @@ next to the mart column and the MetricFlow metric.
   `tests/test_semantic_layer.py` checks every MetricFlow metric against the mart column,
   month by month, on the fixture landing. "Mart only" metrics have no MetricFlow metric; the
   definition says why.
+- MetricFlow answers for every month of its time spine (`int_time_spine_daily`: from 12 months
+  before the reporting range to 3 months after the as-of month), the mart only for the range.
+  Outside the range flows are 0 and states are what the data implies (contracts still running
+  after the as-of date count in mrr). Restrict with `--start-time` / `--end-time`.
 - Filters name dimensions of the semantic models (`opportunity__is_won` is `fct_opportunities.is_won`);
   the business rules behind them live in the dbt models, once.
 """

@@ -56,6 +56,19 @@ def _env(project: Path, warehouse: Path) -> dict[str, str]:
     return {**os.environ, "SALESOPS_WAREHOUSE": str(warehouse), "DBT_PROFILES_DIR": str(project)}
 
 
+def _query_metricflow(project: Path, warehouse: Path, grain: str, metrics: list[str]) -> dict:
+    result = subprocess.run(
+        [str(BIN / "python"), str(REPO / "tests" / "metricflow_by_period.py"), str(project), grain, *metrics],
+        env=_env(project, warehouse),
+        capture_output=True,
+        text=True,
+        cwd=project,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 @pytest.fixture(scope="module")
 def semantic_project(
     small_landing_serving: Path, tmp_path_factory: pytest.TempPathFactory
@@ -120,16 +133,7 @@ def test_every_metricflow_metric_equals_its_mart_column(
     metric_names = [m["name"] for m in yaml.safe_load(METRICS_YML.read_text())["metrics"]]
     compared = [name for name in metric_names if name in mart]
     assert len(compared) == 27, compared
-    result = subprocess.run(
-        [str(BIN / "python"), str(REPO / "tests" / "metricflow_by_month.py"), str(project), *compared],
-        env=_env(project, warehouse),
-        capture_output=True,
-        text=True,
-        cwd=project,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    answered = json.loads(result.stdout.strip().splitlines()[-1])
+    answered = _query_metricflow(project, warehouse, "month", compared)
     mismatches = [
         (metric, month, answered[metric].get(month), expected)
         for metric in compared
@@ -142,6 +146,35 @@ def test_every_metricflow_metric_equals_its_mart_column(
     assert answered["lead_velocity_rate"]["2024-04-01"] == pytest.approx(-2 / 3)
     assert answered["customer_churn_rate"]["2024-03-01"] == pytest.approx(1 / 3)
     assert answered["blended_cac"]["2024-02-01"] is None  # no new customer: null, not 0
+
+
+def test_longer_periods_add_flows_and_take_the_last_month_of_states(
+    semantic_project: tuple[Path, Path], small_landing_serving: Path
+) -> None:
+    """By quarter, as docs/metrics.md says: counts and amounts add up the months, ratios divide
+    the quarter's sums (never average the months' ratios), month-end states (mrr, customers,
+    pipeline) take the quarter's last month. The fixture's range is exactly Q1 and Q2 2024."""
+    project, warehouse = semantic_project
+    mart = _mart(small_landing_serving)
+    flows = ["won_deals", "lost_deals", "won_amount", "leads_created", "paid_media_spend"]
+    states = ["mrr", "active_customers", "open_deals", "open_pipeline_amount"]
+    answered = _query_metricflow(project, warehouse, "quarter", [*flows, *states, "win_rate", "arpa"])
+    quarters = {
+        "2024-01-01": ["2024-01-01", "2024-02-01", "2024-03-01"],
+        "2024-04-01": ["2024-04-01", "2024-05-01", "2024-06-01"],
+    }
+    for quarter, months in quarters.items():
+        for metric in flows:
+            assert _same(answered[metric][quarter], sum(mart[metric][m] for m in months)), (metric, quarter)
+        for metric in states:
+            assert _same(answered[metric][quarter], mart[metric][months[-1]]), (metric, quarter)
+        won = sum(mart["won_deals"][m] for m in months)
+        closed = won + sum(mart["lost_deals"][m] for m in months)
+        assert _same(answered["win_rate"][quarter], won / closed), quarter
+        assert _same(answered["arpa"][quarter], mart["arpa"][months[-1]]), quarter
+    # Hand-checked from small_landing_expected: Q1 won 1+1+4 of 1+2+4 closed; Q2 0+1+1 of 1+1+2.
+    assert answered["win_rate"]["2024-01-01"] == pytest.approx(6 / 7)
+    assert answered["win_rate"]["2024-04-01"] == pytest.approx(2 / 4)
 
 
 def test_every_mart_metric_is_in_metricflow_or_says_why_not() -> None:

@@ -27,3 +27,10 @@ dagster-dev: $(STAMP)
 
 clean:
 	rm -rf data dbt_project/target storage history logs schedules
+
+# The metric glossary (docs/metrics.md, from the dbt docs blocks) and dbt's docs site
+# (dbt_project/target/index.html; `dbt docs serve` shows it) for the current warehouse.
+.PHONY: docs
+docs: $(STAMP)
+	$(VENV)/bin/python scripts/metric_glossary.py
+	cd dbt_project && ../$(VENV)/bin/dbt docs generate --profiles-dir .

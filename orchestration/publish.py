@@ -13,6 +13,9 @@ import duckdb
 
 MARTS_SCHEMA = "marts"
 REFRESH_LOG = "refresh_log"
+# DuckDB 2.x writes a storage format that DuckDB 1.x cannot open; BI drivers (Evidence's
+# plugin, the Metabase plugin, the ODBC driver) embed DuckDB 1.x. v1.2.0 opens in DuckDB >= 1.2.
+SERVING_STORAGE_VERSION = "v1.2.0"
 
 REFRESH_LOG_DDL = f"""
 create table if not exists snap.{MARTS_SCHEMA}.{REFRESH_LOG} (
@@ -83,7 +86,7 @@ def publish_marts(
         ]
         if not tables:
             raise RuntimeError(f"{warehouse}: schema {MARTS_SCHEMA} has no tables to publish")
-        con.execute(f"attach '{tmp}' as snap")
+        con.execute(f"attach '{tmp}' as snap (storage_version '{SERVING_STORAGE_VERSION}')")
         con.execute(f"create schema snap.{MARTS_SCHEMA}")
         for table in tables:
             if table == REFRESH_LOG:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.bi_connection import sqlalchemy_url
 from orchestration.publish import publish_marts
 
 VERSIONS = 6
@@ -39,7 +40,7 @@ def reader(serving: str, stop_at: float, queue: mp.Queue) -> None:
     queries, errors, mixed, versions = 0, [], 0, set()
     while time.monotonic() < stop_at:
         try:
-            engine = sa.create_engine(f"duckdb:///{serving}?access_mode=read_only")
+            engine = sa.create_engine(sqlalchemy_url(serving))  # the string docs/bi.md prints
             with engine.connect() as conn:
                 row = conn.execute(
                     sa.text(

@@ -1,0 +1,175 @@
+"""dlt resources over the HubSpot CRM v3 API, one per HubSpot object, each with its own cursor.
+
+Every listing is the v3 list endpoint (GET /crm/v3/objects/<type>), paged by `paging.next.after`,
+read twice: live records, then `archived=true` (deleted ones). The incremental cursor (the
+records' `updatedAt`, or `archivedAt` for archived ones) is applied by dlt to what is read,
+not sent to HubSpot: the search API, HubSpot's only server-side filter on modification time,
+returns neither archived records nor property history and stops at 10,000 results, so it could
+not give every change. Each run therefore reads every page and lands only the records changed
+since the cursor.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import dlt
+from dlt.extract.resource import DltResource
+from dlt.sources.helpers.rest_client import RESTClient
+from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
+from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator, SinglePagePaginator
+
+from sources.connectors.outbox import landing_row
+from sources.connectors.rest import retrying_rest_client
+from sources.connectors.settings import required_env
+from sources.connectors.values import EPOCH_CURSOR
+from sources.hubspot import mapping as m
+
+API_URL = "https://api.hubapi.com"
+PAGE_SIZE = 100
+HISTORY_PAGE_SIZE = 50  # HubSpot's maximum when propertiesWithHistory is asked for
+
+Record = dict[str, Any]
+RowsOf = Callable[[Record, str], Iterator[tuple[str, m.Row]]]
+
+
+def hubspot_client() -> RESTClient:
+    """A client for HUBSPOT_API_URL (default the public API) with the private app token of
+    HUBSPOT_TOKEN."""
+    token = required_env("HUBSPOT_TOKEN", "a HubSpot private app access token")
+    return retrying_rest_client(os.environ.get("HUBSPOT_API_URL") or API_URL, BearerTokenAuth(token=token))
+
+
+def _pages(client: RESTClient, path: str, params: dict[str, Any]) -> Iterator[Record]:
+    paginator = JSONResponseCursorPaginator(cursor_path="paging.next.after", cursor_param="after")
+    for page in client.paginate(path, params=params, paginator=paginator, data_selector="results"):
+        yield from page
+
+
+def list_objects(
+    client: RESTClient,
+    object_type: str,
+    properties: tuple[str, ...],
+    *,
+    history: tuple[str, ...] = (),
+    associations: tuple[str, ...] = (),
+) -> Iterator[Record]:
+    """Every record of an object type: live ones, then archived ones."""
+    for archived in ("false", "true"):
+        params: dict[str, Any] = {
+            "limit": HISTORY_PAGE_SIZE if history else PAGE_SIZE,
+            "archived": archived,
+            "properties": ",".join(properties),
+        }
+        if history:
+            params["propertiesWithHistory"] = ",".join(history)
+        if associations:
+            params["associations"] = ",".join(associations)
+        yield from _pages(client, f"/crm/v3/objects/{object_type}", params)
+
+
+def list_owners(client: RESTClient) -> Iterator[Record]:
+    for archived in ("false", "true"):
+        yield from _pages(client, "/crm/v3/owners", {"limit": PAGE_SIZE, "archived": archived})
+
+
+def deal_stages(client: RESTClient) -> list[tuple[Record, m.Stage]]:
+    """Every stage of every deal pipeline (one unpaged call)."""
+    pipelines = client.paginate(
+        "/crm/v3/pipelines/deals", paginator=SinglePagePaginator(), data_selector="results"
+    )
+    return [pair for page in pipelines for pipeline in page for pair in m.stages_of(pipeline)]
+
+
+def _incremental_resource(name: str, records: Callable[[], Iterator[Record]], rows_of: RowsOf) -> DltResource:
+    """A resource whose rows dlt keeps only when their record changed since the last run."""
+
+    def changed(
+        modified: dlt.sources.incremental[str] = dlt.sources.incremental(  # noqa: B008
+            "_cursor", initial_value=EPOCH_CURSOR
+        ),
+    ) -> Iterator[object]:
+        since = modified.start_value
+        for record in records():
+            cursor = m.record_cursor(record)
+            for object_name, row in rows_of(record, since):
+                yield landing_row(object_name, row, cursor)
+
+    return dlt.resource(changed, name=name)
+
+
+def hubspot_resources(client: RESTClient, timezone: str = "UTC") -> list[DltResource]:
+    """The connector's resources. `timezone` is the HubSpot account's (date properties are
+    midnight there)."""
+
+    def stage_map() -> dict[str, m.Stage]:
+        return {stage.id: stage for _, stage in deal_stages(client)}
+
+    def stages() -> Iterator[Record]:
+        # A stage is no record of its own in the API: each is listed with its raw form and parsed
+        # form, and its own updatedAt serves as its cursor.
+        for raw, stage in deal_stages(client):
+            yield {**raw, "_stage": stage}
+
+    def deals() -> Iterator[Record]:
+        lookup = stage_map()
+        for record in list_objects(
+            client,
+            "deals",
+            m.DEAL_PROPERTIES,
+            history=m.DEAL_HISTORY_PROPERTIES,
+            associations=("companies",),
+        ):
+            yield {**record, "_stages": lookup}
+
+    def deal_rows(record: Record, since: str) -> Iterator[tuple[str, m.Row]]:
+        lookup = record["_stages"]
+        yield "Opportunity", m.deal_to_opportunity(record, lookup, timezone)
+        for row in m.deal_history(record, lookup, timezone, since):
+            yield "OpportunityHistory", row
+
+    def contact_rows(record: Record, since: str) -> Iterator[tuple[str, m.Row]]:
+        yield "Contact", m.contact_to_contact(record)
+        yield "Lead", m.contact_to_lead(record, timezone)
+
+    activity_links = ("contacts", "deals", "companies")
+    return [
+        _incremental_resource(
+            "owners", lambda: list_owners(client), lambda r, _: iter([("User", m.owner_to_user(r))])
+        ),
+        _incremental_resource(
+            "deal_stages",
+            stages,
+            lambda r, _: iter([("OpportunityStage", m.stage_to_opportunity_stage(r, r["_stage"]))]),
+        ),
+        _incremental_resource(
+            "companies",
+            lambda: list_objects(client, "companies", m.COMPANY_PROPERTIES),
+            lambda r, _: iter([("Account", m.company_to_account(r))]),
+        ),
+        _incremental_resource(
+            "contacts",
+            lambda: list_objects(
+                client, "contacts", m.CONTACT_PROPERTIES, associations=("companies", "deals")
+            ),
+            contact_rows,
+        ),
+        _incremental_resource("deals", deals, deal_rows),
+        _incremental_resource(
+            "calls",
+            lambda: list_objects(client, "calls", m.CALL_PROPERTIES, associations=activity_links),
+            lambda r, _: iter([("Task", m.call_to_task(r, timezone))]),
+        ),
+        _incremental_resource(
+            "emails",
+            lambda: list_objects(client, "emails", m.EMAIL_PROPERTIES, associations=activity_links),
+            lambda r, _: iter([("Task", m.email_to_task(r, timezone))]),
+        ),
+        _incremental_resource(
+            "meetings",
+            lambda: list_objects(client, "meetings", m.MEETING_PROPERTIES, associations=activity_links),
+            lambda r, _: iter([("Event", m.meeting_to_event(r))]),
+        ),
+    ]

@@ -77,9 +77,12 @@ def _error_codes(error: HTTPError) -> list[dict[str, Any]]:
     return body if isinstance(body, list) else []
 
 
-def query_records(client: RESTClient, obj: LandingObject, since: str) -> Iterator[dict[str, Any]]:
-    """Every record of `obj` modified at or after `since`, deleted ones included."""
-    fields = list(dict.fromkeys([*obj.columns, CURSOR_FIELD]))
+def query_records(
+    client: RESTClient, obj: LandingObject, since: str, missing: list[str]
+) -> Iterator[dict[str, Any]]:
+    """Every record of `obj` modified at or after `since`, deleted ones included. `missing`
+    holds the fields the org does not have; found ones are added to it."""
+    fields = [f for f in dict.fromkeys([*obj.columns, CURSOR_FIELD]) if f not in missing]
     path = f"/services/data/{os.environ.get('SALESFORCE_API_VERSION') or API_VERSION}/queryAll"
     while True:
         pages = client.paginate(
@@ -95,19 +98,12 @@ def query_records(client: RESTClient, obj: LandingObject, since: str) -> Iterato
         except HTTPError as error:
             errors = _error_codes(error)
             codes = {e.get("errorCode") for e in errors}
-            missing = [m.group(1) for e in errors if (m := _NO_SUCH_COLUMN.search(e.get("message", "")))]
-            if (
-                "INVALID_FIELD" in codes
-                and missing
-                and missing[0] in fields
-                and missing[0]
-                not in (
-                    "Id",
-                    CURSOR_FIELD,
-                )
-            ):
-                log.info("%s has no field %s in this org; querying without it", obj.name, missing[0])
-                fields.remove(missing[0])
+            absent = [m.group(1) for e in errors if (m := _NO_SUCH_COLUMN.search(e.get("message", "")))]
+            droppable = absent and absent[0] in fields and absent[0] not in ("Id", CURSOR_FIELD)
+            if "INVALID_FIELD" in codes and droppable:
+                log.info("%s has no field %s in this org; querying without it", obj.name, absent[0])
+                fields.remove(absent[0])
+                missing.append(absent[0])
                 continue
             if "INVALID_TYPE" in codes:
                 log.warning("%s is not available in this org; skipped", obj.name)
@@ -130,7 +126,9 @@ def _object_resource(client: RESTClient, obj: LandingObject) -> DltResource:
             "_cursor", initial_value=v.EPOCH_CURSOR
         ),
     ) -> Iterator[object]:
-        for record in query_records(client, obj, modified.start_value):
+        # Remembered with the cursor, so later runs do not ask for absent fields again.
+        missing = dlt.current.resource_state().setdefault("missing_fields", [])
+        for record in query_records(client, obj, modified.start_value, missing):
             yield landing_row(obj.name, record_to_row(obj, record), v.cursor_value(record[CURSOR_FIELD]))
 
     return dlt.resource(changed, name=obj.name)

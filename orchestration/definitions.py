@@ -5,6 +5,8 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.checks import data_contract_checks, great_expectations_checks
+from orchestration.connector_assets import connector_assets
+from orchestration.connector_schedules import connector_jobs, connector_schedules
 from orchestration.dbt_assets import salesops_dbt_models
 from orchestration.jobs import full_refresh_job
 from orchestration.raw_assets import raw_landing
@@ -13,9 +15,9 @@ from orchestration.schedules import nightly_refresh_schedule
 from orchestration.serving_assets import serving
 
 defs = dg.Definitions(
-    assets=[raw_landing, salesops_dbt_models, serving],
+    assets=[raw_landing, salesops_dbt_models, serving, *connector_assets],
     asset_checks=[data_contract_checks, great_expectations_checks],
-    jobs=[full_refresh_job],
-    schedules=[nightly_refresh_schedule],
+    jobs=[full_refresh_job, *connector_jobs],
+    schedules=[nightly_refresh_schedule, *connector_schedules],
     resources=build_resources(),
 )

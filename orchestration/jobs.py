@@ -8,6 +8,7 @@ FULL_REFRESH_JOB_NAME = "full_refresh"
 
 full_refresh_job = dg.define_asset_job(
     name=FULL_REFRESH_JOB_NAME,
-    selection=dg.AssetSelection.all(),
+    # The CRM API connectors have their own jobs and schedules (orchestration/connector_schedules.py).
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("connectors"),
     description="Load the landing folder, build every dbt model, run every check, publish the marts.",
 )

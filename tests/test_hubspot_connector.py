@@ -6,6 +6,7 @@ The portal and the expected counts are in tests/fakes/hubspot_data.py (counted b
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -16,6 +17,7 @@ import duckdb
 import pytest
 from dlt.pipeline.exceptions import PipelineStepFailed
 
+from sources.connectors import outbox
 from sources.connectors.outbox import STAGING_FOLDER
 from sources.connectors.registry import sync
 from sources.connectors.settings import ConnectorConfigError, ConnectorPaths
@@ -294,3 +296,75 @@ def test_missing_token_is_named(paths: ConnectorPaths, monkeypatch: pytest.Monke
     monkeypatch.delenv("HUBSPOT_TOKEN")
     with pytest.raises(ConnectorConfigError, match="HUBSPOT_TOKEN is not set"):
         sync("hubspot", paths)
+
+
+class Killed(BaseException):
+    """Stands for the process dying at that point (not an Exception: nothing handles it)."""
+
+
+def test_killed_while_writing_files_leaves_no_landing_folder(
+    paths: ConnectorPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_write = outbox._write_csv
+    written: list[Path] = []
+
+    def write_then_die(path: Path, header: tuple[str, ...], rows: list[list[str | None]]) -> None:
+        if len(written) == 3:
+            raise Killed
+        real_write(path, header, rows)
+        written.append(path)
+
+    monkeypatch.setattr(outbox, "_write_csv", write_then_die)
+    with pytest.raises(Killed):
+        sync("hubspot", paths)
+    assert run_folders(paths.landing_dir, "hubspot") == []
+    assert len(list((paths.landing_dir / STAGING_FOLDER).rglob("*.csv"))) == 3  # outside crm/
+
+    monkeypatch.setattr(outbox, "_write_csv", real_write)
+    sync("hubspot", paths)
+    [folder] = run_folders(paths.landing_dir, "hubspot")
+    assert counts(folder) == hubspot_data.RUN1_COUNTS
+    assert not (paths.landing_dir / STAGING_FOLDER).exists()
+
+
+def test_killed_after_the_rename_is_not_landed_twice(
+    paths: ConnectorPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def die(*args: object) -> None:
+        raise Killed
+
+    real_cleanup = outbox._remove_empty_parents
+    monkeypatch.setattr(outbox, "_remove_empty_parents", die)  # right after the rename
+    with pytest.raises(Killed):
+        sync("hubspot", paths)
+    [folder] = run_folders(paths.landing_dir, "hubspot")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    monkeypatch.setattr(outbox, "_remove_empty_parents", real_cleanup)
+    report = sync("hubspot", paths)
+    assert run_folders(paths.landing_dir, "hubspot") == [folder]
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert [f.relative_path for f in report.landed] == [f"crm/hubspot/{folder.name}"]  # only marked
+
+
+def test_a_process_killed_mid_extraction_loses_nothing(paths: ConnectorPaths, server: FakeApiServer) -> None:
+    env = {**os.environ, **FAST_RETRIES, "HUBSPOT_TOKEN": TOKEN, "HUBSPOT_API_URL": server.url}
+    command = [sys.executable, "-m", "sources.hubspot", "--landing-dir", str(paths.landing_dir)]
+    command += ["--state-dir", str(paths.state_dir)]
+    server.stalls.append((lambda path, q: path == "/crm/v3/objects/deals", 30.0))
+    process = subprocess.Popen(
+        command, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 120
+    while not any(r.path.endswith("/contacts") for r in server.log) and time.monotonic() < deadline:
+        time.sleep(0.1)  # contacts answered: the run is past owners, stages, companies
+    time.sleep(0.5)
+    assert process.poll() is None  # still running: waiting for the stalled deals page
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    server.stalls.clear()
+    assert run_folders(paths.landing_dir, "hubspot") == []
+
+    sync("hubspot", paths)
+    [folder] = run_folders(paths.landing_dir, "hubspot")
+    assert counts(folder) == hubspot_data.RUN1_COUNTS

@@ -20,11 +20,13 @@ folder already in place (the name derives from the load id) and only marks it.
 from __future__ import annotations
 
 import csv
+import fcntl
 import logging
 import os
 import re
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -101,6 +103,8 @@ class Outbox:
 
     def __init__(self, connector: str, state_dir: Path) -> None:
         os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+        # A loaded package's data files would be a second copy of what is landed: dlt drops them.
+        os.environ.setdefault("LOAD__DELETE_COMPLETED_JOBS", "true")
         self.connector = connector
         self.dataset = "outbox"
         self.path = state_dir / f"{connector}.duckdb"
@@ -249,13 +253,31 @@ def _remove_empty_parents(folder: Path, stop: Path) -> None:
         folder = folder.parent
 
 
+class ConnectorBusyError(Exception):
+    """Another run of the same connector holds its state folder."""
+
+
+@contextmanager
+def exclusive_run(connector: str, state_dir: Path) -> Iterator[None]:
+    """One run per connector and state folder at a time (a schedule and a manual run, say):
+    two would share dlt's working folder and the outbox."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    with (state_dir / f"{connector}.lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise ConnectorBusyError(f"another {connector} run is using {state_dir}") from exc
+        yield
+
+
 def run_connector(
     connector: str, resources: Iterable[DltResource], landing_dir: Path, state_dir: Path
 ) -> ConnectorReport:
     """Land what an earlier run left in the outbox, extract the changes, land them."""
-    outbox = Outbox(connector, state_dir)
-    report = ConnectorReport(connector=connector)
-    report.landed += outbox.land_pending(landing_dir)
-    outbox.extract(resources)
-    report.landed += outbox.land_pending(landing_dir)
-    return report
+    with exclusive_run(connector, state_dir):
+        outbox = Outbox(connector, state_dir)
+        report = ConnectorReport(connector=connector)
+        report.landed += outbox.land_pending(landing_dir)
+        outbox.extract(resources)
+        report.landed += outbox.land_pending(landing_dir)
+        return report

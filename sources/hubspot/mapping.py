@@ -122,7 +122,9 @@ def stages_of(pipeline: Record) -> list[tuple[Record, Stage]]:
 def record_cursor(record: Record) -> str:
     """The modification time of a record for the incremental cursor: an archived record's
     archive time (later than its last update), else its last update."""
-    return v.cursor_value(record.get("archivedAt") or record.get("updatedAt") or record.get("createdAt"))
+    p = record.get("properties") or {}
+    modified = record.get("updatedAt") or p.get("hs_lastmodifieddate") or p.get("lastmodifieddate")
+    return v.cursor_value(record.get("archivedAt") or modified or record.get("createdAt"))
 
 
 def _system(record: Record) -> Row:

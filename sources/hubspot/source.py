@@ -11,6 +11,7 @@ since the cursor.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -19,13 +20,16 @@ import dlt
 from dlt.extract.resource import DltResource
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
-from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator, SinglePagePaginator
+from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator
+from requests import HTTPError
 
 from sources.connectors.outbox import landing_row
 from sources.connectors.rest import retrying_rest_client
 from sources.connectors.settings import required_env
 from sources.connectors.values import EPOCH_CURSOR
 from sources.hubspot import mapping as m
+
+log = logging.getLogger(__name__)
 
 API_URL = "https://api.hubapi.com"
 PAGE_SIZE = 100
@@ -44,7 +48,18 @@ def hubspot_client() -> RESTClient:
 
 def _pages(client: RESTClient, path: str, params: dict[str, Any]) -> Iterator[Record]:
     paginator = JSONResponseCursorPaginator(cursor_path="paging.next.after", cursor_param="after")
-    for page in client.paginate(path, params=params, paginator=paginator, data_selector="results"):
+    pages = client.paginate(path, params=params, paginator=paginator, data_selector="results")
+    try:
+        first = next(pages, [])
+    except HTTPError as error:
+        # HubSpot answers a missing scope with 403 (which fails the run); 404 means the account
+        # or API version has no such endpoint at all, which is no reason to stop the others.
+        if error.response is not None and error.response.status_code == 404:
+            log.warning("%s is not served here (404); skipped", path)
+            return
+        raise
+    yield from first
+    for page in pages:
         yield from page
 
 
@@ -77,10 +92,8 @@ def list_owners(client: RESTClient) -> Iterator[Record]:
 
 def deal_stages(client: RESTClient) -> list[tuple[Record, m.Stage]]:
     """Every stage of every deal pipeline (one unpaged call)."""
-    pipelines = client.paginate(
-        "/crm/v3/pipelines/deals", paginator=SinglePagePaginator(), data_selector="results"
-    )
-    return [pair for page in pipelines for pipeline in page for pair in m.stages_of(pipeline)]
+    pipelines = _pages(client, "/crm/v3/pipelines/deals", {})
+    return [pair for pipeline in pipelines for pair in m.stages_of(pipeline)]
 
 
 def _incremental_resource(name: str, records: Callable[[], Iterator[Record]], rows_of: RowsOf) -> DltResource:

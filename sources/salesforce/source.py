@@ -83,7 +83,8 @@ def query_records(
     """Every record of `obj` modified at or after `since`, deleted ones included. `missing`
     holds the fields the org does not have; found ones are added to it."""
     fields = [f for f in dict.fromkeys([*obj.columns, CURSOR_FIELD]) if f not in missing]
-    path = f"/services/data/{os.environ.get('SALESFORCE_API_VERSION') or API_VERSION}/queryAll"
+    base = f"/services/data/{os.environ.get('SALESFORCE_API_VERSION') or API_VERSION}"
+    path = f"{base}/queryAll"
     while True:
         pages = client.paginate(
             path,
@@ -96,6 +97,13 @@ def query_records(
         except StopIteration:
             return
         except HTTPError as error:
+            if error.response is not None and error.response.status_code == 404 and path.endswith("queryAll"):
+                log.warning(
+                    "%s: queryAll is not served here (404); using query, which omits deleted records",
+                    obj.name,
+                )
+                path = f"{base}/query"
+                continue
             errors = _error_codes(error)
             codes = {e.get("errorCode") for e in errors}
             absent = [m.group(1) for e in errors if (m := _NO_SUCH_COLUMN.search(e.get("message", "")))]
@@ -120,6 +128,13 @@ def record_to_row(obj: LandingObject, record: dict[str, Any]) -> dict[str, str |
     return {field: v.text(record.get(field)) for field in obj.columns}
 
 
+def record_cursor(record: dict[str, Any]) -> str:
+    """SystemModstamp; the other modification stamps only if a response leaves it out."""
+    return v.cursor_value(
+        record.get(CURSOR_FIELD) or record.get("LastModifiedDate") or record.get("CreatedDate")
+    )
+
+
 def _object_resource(client: RESTClient, obj: LandingObject) -> DltResource:
     def changed(
         modified: dlt.sources.incremental[str] = dlt.sources.incremental(  # noqa: B008
@@ -129,7 +144,7 @@ def _object_resource(client: RESTClient, obj: LandingObject) -> DltResource:
         # Remembered with the cursor, so later runs do not ask for absent fields again.
         missing = dlt.current.resource_state().setdefault("missing_fields", [])
         for record in query_records(client, obj, modified.start_value, missing):
-            yield landing_row(obj.name, record_to_row(obj, record), v.cursor_value(record[CURSOR_FIELD]))
+            yield landing_row(obj.name, record_to_row(obj, record), record_cursor(record))
 
     return dlt.resource(changed, name=obj.name)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,6 +43,7 @@ class FakeApiServer:
         self.route = route
         self.token = token
         self.faults: list[Fault] = []
+        self.stalls: list[tuple[Callable[[str, Query], bool], float]] = []  # (matches, seconds)
         self.log: list[LoggedRequest] = []
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -96,6 +98,9 @@ class FakeApiServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 headers: dict[str, str] = {}
+                for matches, seconds in list(server.stalls):
+                    if matches(parts.path, query):
+                        time.sleep(seconds)  # a slow answer: the client may be killed meanwhile
                 fault = server._take_fault(parts.path, query)
                 if fault is not None:
                     status, payload = fault.status, {"message": f"injected {fault.status}"}

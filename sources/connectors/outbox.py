@@ -25,7 +25,7 @@ import logging
 import os
 import re
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +35,7 @@ import dlt
 import duckdb
 from dlt.extract.resource import DltResource
 
+from sources.connectors.values import EPOCH_CURSOR
 from sources.contract import CRM_OBJECTS, LandingObject
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,28 @@ def landing_row(object_name: str, row: dict[str, str | None], cursor: str) -> ob
     # ever held nulls, and every column should exist in the outbox from the first load.
     values = {name: "" if value is None else value for name, value in row.items()}
     return dlt.mark.with_table_name({**values, CURSOR_COLUMN: cursor}, object_name)
+
+
+ChangedRows = Callable[[str], Iterable[tuple[str, dict[str, str | None], str]]]
+
+
+def changed_rows_resource(name: str, rows: ChangedRows) -> DltResource:
+    """A dlt resource of contract rows with its own incremental cursor (kept between runs).
+
+    `rows(since)` gets the cursor the run starts from and yields (object name, row, the cursor of
+    the row's source record); dlt keeps only rows whose cursor is past `since` (rows exactly at it
+    that an earlier run already had are recognised by their hash and dropped).
+    """
+
+    def changed(
+        modified: dlt.sources.incremental[str] = dlt.sources.incremental(  # noqa: B008
+            CURSOR_COLUMN, initial_value=EPOCH_CURSOR
+        ),
+    ) -> Iterator[object]:
+        for object_name, row, cursor in rows(modified.start_value):
+            yield landing_row(object_name, row, cursor)
+
+    return dlt.resource(changed, name=name)
 
 
 @dataclass

@@ -16,17 +16,15 @@ import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import dlt
 from dlt.extract.resource import DltResource
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator
 from requests import HTTPError
 
-from sources.connectors.outbox import landing_row
+from sources.connectors.outbox import changed_rows_resource
 from sources.connectors.rest import retrying_rest_client
 from sources.connectors.settings import required_env
-from sources.connectors.values import EPOCH_CURSOR
 from sources.hubspot import mapping as m
 
 log = logging.getLogger(__name__)
@@ -97,20 +95,15 @@ def deal_stages(client: RESTClient) -> list[tuple[Record, m.Stage]]:
 
 
 def _incremental_resource(name: str, records: Callable[[], Iterator[Record]], rows_of: RowsOf) -> DltResource:
-    """A resource whose rows dlt keeps only when their record changed since the last run."""
+    """A resource landing the rows of each record changed since the last run."""
 
-    def changed(
-        modified: dlt.sources.incremental[str] = dlt.sources.incremental(  # noqa: B008
-            "_cursor", initial_value=EPOCH_CURSOR
-        ),
-    ) -> Iterator[object]:
-        since = modified.start_value
+    def rows(since: str) -> Iterator[tuple[str, m.Row, str]]:
         for record in records():
             cursor = m.record_cursor(record)
             for object_name, row in rows_of(record, since):
-                yield landing_row(object_name, row, cursor)
+                yield object_name, row, cursor
 
-    return dlt.resource(changed, name=name)
+    return changed_rows_resource(name, rows)
 
 
 def hubspot_resources(client: RESTClient, timezone: str = "UTC") -> list[DltResource]:

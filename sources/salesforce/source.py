@@ -24,7 +24,7 @@ from requests import HTTPError
 from requests.auth import AuthBase
 
 from sources.connectors import values as v
-from sources.connectors.outbox import landing_row
+from sources.connectors.outbox import changed_rows_resource
 from sources.connectors.rest import retrying_rest_client
 from sources.connectors.settings import ConnectorConfigError, required_env
 from sources.contract import CRM_OBJECTS, LandingObject
@@ -136,17 +136,13 @@ def record_cursor(record: dict[str, Any]) -> str:
 
 
 def _object_resource(client: RESTClient, obj: LandingObject) -> DltResource:
-    def changed(
-        modified: dlt.sources.incremental[str] = dlt.sources.incremental(  # noqa: B008
-            "_cursor", initial_value=v.EPOCH_CURSOR
-        ),
-    ) -> Iterator[object]:
+    def rows(since: str) -> Iterator[tuple[str, dict[str, str | None], str]]:
         # Remembered with the cursor, so later runs do not ask for absent fields again.
         missing = dlt.current.resource_state().setdefault("missing_fields", [])
-        for record in query_records(client, obj, modified.start_value, missing):
-            yield landing_row(obj.name, record_to_row(obj, record), record_cursor(record))
+        for record in query_records(client, obj, since, missing):
+            yield obj.name, record_to_row(obj, record), record_cursor(record)
 
-    return dlt.resource(changed, name=obj.name)
+    return changed_rows_resource(obj.name, rows)
 
 
 def salesforce_resources(

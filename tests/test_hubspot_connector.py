@@ -368,3 +368,13 @@ def test_a_process_killed_mid_extraction_loses_nothing(paths: ConnectorPaths, se
     sync("hubspot", paths)
     [folder] = run_folders(paths.landing_dir, "hubspot")
     assert counts(folder) == hubspot_data.RUN1_COUNTS
+
+
+def test_a_bad_value_stops_the_run_naming_record_and_field(
+    paths: ConnectorPaths, portal: FakeHubSpot
+) -> None:
+    portal.objects["deals"]["404"]["properties"]["closedate"] = "end of June"
+    expected = r"HubSpot deals record 404: closedate: not an ISO 8601 timestamp: 'end of June'"
+    with pytest.raises(PipelineStepFailed, match=expected):
+        sync("hubspot", paths)
+    assert run_folders(paths.landing_dir, "hubspot") == []

@@ -173,3 +173,14 @@ def test_missing_settings_are_named(paths: ConnectorPaths, monkeypatch: pytest.M
     monkeypatch.delenv("SALESFORCE_INSTANCE_URL")
     with pytest.raises(ConnectorConfigError, match="SALESFORCE_INSTANCE_URL is not set"):
         sync("salesforce", paths)
+
+
+def test_a_record_without_a_readable_modstamp_stops_the_run(
+    paths: ConnectorPaths, org: FakeSalesforce
+) -> None:
+    org.records["Campaign"]["701A"]["SystemModstamp"] = "yesterday"
+    with pytest.raises(
+        PipelineStepFailed, match=r"Salesforce Campaign record 701A: SystemModstamp: not an ISO 8601"
+    ):
+        sync("salesforce", paths)
+    assert run_folders(paths.landing_dir, "salesforce") == []

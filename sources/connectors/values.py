@@ -19,7 +19,11 @@ class ValueFormatError(ValueError):
     """An API value that does not have the format its field promises."""
 
 
-def parse_instant(value: object) -> datetime | None:
+def _named(field: str, message: str) -> str:
+    return f"{field}: {message}" if field else message
+
+
+def parse_instant(value: object, field: str = "") -> datetime | None:
     """An API timestamp as an aware UTC datetime: ISO 8601 (Z, +0000, +00:00, none = UTC) or
     epoch milliseconds (HubSpot's form for some date properties)."""
     if value is None or value == "":
@@ -30,29 +34,29 @@ def parse_instant(value: object) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise ValueFormatError(f"not an ISO 8601 timestamp: {text!r}") from exc
+        raise ValueFormatError(_named(field, f"not an ISO 8601 timestamp: {text!r}")) from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
 
 
-def cursor_value(value: object) -> str:
+def cursor_value(value: object, field: str = "") -> str:
     """The canonical cursor form of an API timestamp (see EPOCH_CURSOR)."""
-    instant = parse_instant(value)
+    instant = parse_instant(value, field)
     if instant is None:
-        raise ValueFormatError("a record has no modification timestamp to use as its cursor")
+        raise ValueFormatError(_named(field, "no modification timestamp to use as the cursor"))
     return instant.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def landing_datetime(value: object) -> str | None:
+def landing_datetime(value: object, field: str = "") -> str | None:
     """A timestamp as the contract writes datetimes: ISO 8601 UTC with milliseconds and Z."""
-    instant = parse_instant(value)
+    instant = parse_instant(value, field)
     if instant is None:
         return None
     return instant.strftime("%Y-%m-%dT%H:%M:%S.") + f"{instant.microsecond // 1000:03d}Z"
 
 
-def landing_date(value: object, timezone: str = "UTC") -> str | None:
+def landing_date(value: object, timezone: str = "UTC", field: str = "") -> str | None:
     """A date (YYYY-MM-DD). A timestamp is taken as the date it falls on in `timezone` (the CRM
     account's time zone: HubSpot stores a date property as midnight of that day there)."""
     if value is None or value == "":
@@ -62,8 +66,8 @@ def landing_date(value: object, timezone: str = "UTC") -> str | None:
         try:
             return date.fromisoformat(text).isoformat()
         except ValueError as exc:
-            raise ValueFormatError(f"not a date: {text!r}") from exc
-    instant = parse_instant(text)
+            raise ValueFormatError(_named(field, f"not a date: {text!r}")) from exc
+    instant = parse_instant(text, field)
     assert instant is not None
     return instant.astimezone(ZoneInfo(timezone)).date().isoformat()
 
@@ -79,7 +83,7 @@ def text(value: object) -> str | None:
     return str(value)
 
 
-def boolean(value: object) -> str | None:
+def boolean(value: object, field: str = "") -> str | None:
     """HubSpot's boolean properties ("true"/"false", any case) as landing booleans."""
     if value is None or value == "":
         return None
@@ -87,16 +91,16 @@ def boolean(value: object) -> str | None:
         return text(value)
     lowered = str(value).strip().lower()
     if lowered not in ("true", "false"):
-        raise ValueFormatError(f"not a boolean: {value!r}")
+        raise ValueFormatError(_named(field, f"not a boolean: {value!r}"))
     return lowered
 
 
-def percent(fraction: object) -> str | None:
+def percent(fraction: object, field: str = "") -> str | None:
     """A probability given as a fraction 0-1 (HubSpot) as Salesforce's 0-100."""
     if fraction is None or fraction == "":
         return None
     try:
         number = Decimal(str(fraction)) * 100
     except InvalidOperation as exc:
-        raise ValueFormatError(f"not a number: {fraction!r}") from exc
+        raise ValueFormatError(_named(field, f"not a number: {fraction!r}")) from exc
     return format(number.normalize(), "f")

@@ -124,17 +124,18 @@ def record_cursor(record: Record) -> str:
     archive time (later than its last update), else its last update."""
     p = record.get("properties") or {}
     modified = record.get("updatedAt") or p.get("hs_lastmodifieddate") or p.get("lastmodifieddate")
-    return v.cursor_value(record.get("archivedAt") or modified or record.get("createdAt"))
+    return v.cursor_value(record.get("archivedAt") or modified or record.get("createdAt"), field="updatedAt")
 
 
 def _system(record: Record) -> Row:
     archived = bool(record.get("archived"))
     return {
         "Id": str(record["id"]),
-        "CreatedDate": v.landing_datetime(record.get("createdAt")),
+        "CreatedDate": v.landing_datetime(record.get("createdAt"), field="createdAt"),
         # An archived record's row must win over its earlier rows: it is stamped with the archive time.
         "LastModifiedDate": v.landing_datetime(
-            record.get("archivedAt") if archived and record.get("archivedAt") else record.get("updatedAt")
+            record.get("archivedAt") if archived and record.get("archivedAt") else record.get("updatedAt"),
+            field="updatedAt",
         ),
         "IsDeleted": "true" if archived else "false",
     }
@@ -165,8 +166,8 @@ def owner_to_user(record: Record) -> Row:
     first, last = record.get("firstName") or "", record.get("lastName") or ""
     return {
         "Id": str(record["id"]),
-        "CreatedDate": v.landing_datetime(record.get("createdAt")),
-        "LastModifiedDate": v.landing_datetime(record.get("updatedAt")),
+        "CreatedDate": v.landing_datetime(record.get("createdAt"), field="createdAt"),
+        "LastModifiedDate": v.landing_datetime(record.get("updatedAt"), field="updatedAt"),
         # An archived owner is a deactivated user who still owns deals: inactive, not deleted.
         "IsDeleted": "false",
         "Name": f"{first} {last}".strip() or record.get("email"),
@@ -178,11 +179,11 @@ def owner_to_user(record: Record) -> Row:
 def stage_to_opportunity_stage(raw: Record, stage: Stage) -> Row:
     return {
         "Id": stage.id,
-        "CreatedDate": v.landing_datetime(raw.get("createdAt")),
-        "LastModifiedDate": v.landing_datetime(raw.get("updatedAt")),
+        "CreatedDate": v.landing_datetime(raw.get("createdAt"), field="createdAt"),
+        "LastModifiedDate": v.landing_datetime(raw.get("updatedAt"), field="updatedAt"),
         "IsDeleted": "true" if raw.get("archived") else "false",
         "MasterLabel": stage.label,
-        "DefaultProbability": v.percent(stage.probability),
+        "DefaultProbability": v.percent(stage.probability, field="metadata.probability"),
         "IsClosed": v.text(stage.is_closed),
         "IsWon": v.text(stage.is_won),
         "SortOrder": str(stage.display_order),
@@ -262,11 +263,17 @@ def contact_to_lead(record: Record, timezone: str) -> Row:
         "Country": p.get("country"),
         "OwnerId": p.get("hubspot_owner_id"),
         "IsConverted": v.text(converted),
-        "ConvertedDate": v.landing_date(converted_at, timezone) if converted else None,
+        "ConvertedDate": v.landing_date(converted_at, timezone, field="hs_lifecyclestage_opportunity_date")
+        if converted
+        else None,
         "ConvertedAccountId": account if converted else None,
         "ConvertedContactId": str(record["id"]) if converted else None,
         "ConvertedOpportunityId": _first_association(record, "deals") if converted else None,
-        "MQL_Date__c": v.landing_date(p.get("hs_lifecyclestage_marketingqualifiedlead_date"), timezone),
+        "MQL_Date__c": v.landing_date(
+            p.get("hs_lifecyclestage_marketingqualifiedlead_date"),
+            timezone,
+            field="hs_lifecyclestage_marketingqualifiedlead_date",
+        ),
     }
 
 
@@ -276,8 +283,8 @@ def deal_to_opportunity(record: Record, stages: dict[str, Stage], timezone: str)
     probability = p.get("hs_deal_stage_probability")
     if probability in (None, "") and stage is not None:
         probability = stage.probability
-    is_closed = v.boolean(p.get("hs_is_closed"))
-    is_won = v.boolean(p.get("hs_is_closed_won"))
+    is_closed = v.boolean(p.get("hs_is_closed"), field="hs_is_closed")
+    is_won = v.boolean(p.get("hs_is_closed_won"), field="hs_is_closed_won")
     deal_type = p.get("dealtype")
     return {
         **_system(record),
@@ -288,9 +295,9 @@ def deal_to_opportunity(record: Record, stages: dict[str, Stage], timezone: str)
         "StageName": stage.label if stage else p.get("dealstage"),
         "Amount": p.get("amount"),
         "CurrencyIsoCode": p.get("deal_currency_code"),
-        "Probability": v.percent(probability),
+        "Probability": v.percent(probability, field="hs_deal_stage_probability"),
         "ForecastCategoryName": _label(p.get("hs_manual_forecast_category")),
-        "CloseDate": v.landing_date(p.get("closedate"), timezone),
+        "CloseDate": v.landing_date(p.get("closedate"), timezone, field="closedate"),
         "IsClosed": is_closed if is_closed is not None else (v.text(stage.is_closed) if stage else None),
         "IsWon": is_won if is_won is not None else (v.text(stage.is_won) if stage else None),
         "Type": _DEAL_TYPES.get(deal_type or "", deal_type),
@@ -309,7 +316,13 @@ def deal_history(record: Record, stages: dict[str, Stage], timezone: str, since:
     changes: list[tuple[str, str, str | None]] = []  # (cursor form, property, value)
     for prop in DEAL_HISTORY_PROPERTIES:
         for entry in history.get(prop) or []:
-            changes.append((v.cursor_value(entry["timestamp"]), prop, entry.get("value")))
+            changes.append(
+                (
+                    v.cursor_value(entry["timestamp"], field=f"propertiesWithHistory.{prop}.timestamp"),
+                    prop,
+                    entry.get("value"),
+                )
+            )
     changes.sort(key=lambda c: c[0])
     current: dict[str, str | None] = {}
     instants: list[tuple[str, dict[str, str | None]]] = []
@@ -333,8 +346,8 @@ def deal_history(record: Record, stages: dict[str, Stage], timezone: str, since:
             "OpportunityId": deal_id,
             "StageName": stage.label if stage else state["dealstage"],
             "Amount": state.get("amount"),
-            "Probability": v.percent(stage.probability) if stage else None,
-            "CloseDate": v.landing_date(state.get("closedate"), timezone),
+            "Probability": v.percent(stage.probability, field="metadata.probability") if stage else None,
+            "CloseDate": v.landing_date(state.get("closedate"), timezone, field="closedate"),
             "ForecastCategory": stage.forecast_category if stage else None,
         }
 
@@ -356,7 +369,7 @@ def call_to_task(record: Record, timezone: str) -> Row:
         "Subject": p.get("hs_call_title"),
         "Type": "Call",
         "TaskSubtype": "Call",
-        "ActivityDate": v.landing_date(p.get("hs_timestamp"), timezone),
+        "ActivityDate": v.landing_date(p.get("hs_timestamp"), timezone, field="hs_timestamp"),
         "Status": _label(p.get("hs_call_status")),
     }
 
@@ -368,7 +381,7 @@ def email_to_task(record: Record, timezone: str) -> Row:
         "Subject": p.get("hs_email_subject"),
         "Type": "Email",
         "TaskSubtype": "Email",
-        "ActivityDate": v.landing_date(p.get("hs_timestamp"), timezone),
+        "ActivityDate": v.landing_date(p.get("hs_timestamp"), timezone, field="hs_timestamp"),
         "Status": _label(p.get("hs_email_status")),
     }
 
@@ -379,6 +392,8 @@ def meeting_to_event(record: Record) -> Row:
         **_activity(record),
         "Subject": p.get("hs_meeting_title"),
         "Type": "Meeting",
-        "StartDateTime": v.landing_datetime(p.get("hs_meeting_start_time") or p.get("hs_timestamp")),
+        "StartDateTime": v.landing_datetime(
+            p.get("hs_meeting_start_time") or p.get("hs_timestamp"), field="hs_meeting_start_time"
+        ),
         "Status": _label(p.get("hs_meeting_outcome")),
     }

@@ -25,6 +25,7 @@ from requests import HTTPError
 from sources.connectors.outbox import changed_rows_resource
 from sources.connectors.rest import retrying_rest_client
 from sources.connectors.settings import required_env
+from sources.connectors.values import ValueFormatError
 from sources.hubspot import mapping as m
 
 log = logging.getLogger(__name__)
@@ -99,8 +100,13 @@ def _incremental_resource(name: str, records: Callable[[], Iterator[Record]], ro
 
     def rows(since: str) -> Iterator[tuple[str, m.Row, str]]:
         for record in records():
-            cursor = m.record_cursor(record)
-            for object_name, row in rows_of(record, since):
+            try:
+                cursor = m.record_cursor(record)
+                mapped = list(rows_of(record, since))
+            except ValueFormatError as exc:
+                # The run stops (nothing lands, the cursor stays) rather than land a guess.
+                raise ValueFormatError(f"HubSpot {name} record {record.get('id')}: {exc}") from exc
+            for object_name, row in mapped:
                 yield object_name, row, cursor
 
     return changed_rows_resource(name, rows)

@@ -131,7 +131,8 @@ def record_to_row(obj: LandingObject, record: dict[str, Any]) -> dict[str, str |
 def record_cursor(record: dict[str, Any]) -> str:
     """SystemModstamp; the other modification stamps only if a response leaves it out."""
     return v.cursor_value(
-        record.get(CURSOR_FIELD) or record.get("LastModifiedDate") or record.get("CreatedDate")
+        record.get(CURSOR_FIELD) or record.get("LastModifiedDate") or record.get("CreatedDate"),
+        field=CURSOR_FIELD,
     )
 
 
@@ -140,7 +141,11 @@ def _object_resource(client: RESTClient, obj: LandingObject) -> DltResource:
         # Remembered with the cursor, so later runs do not ask for absent fields again.
         missing = dlt.current.resource_state().setdefault("missing_fields", [])
         for record in query_records(client, obj, since, missing):
-            yield obj.name, record_to_row(obj, record), record_cursor(record)
+            try:
+                cursor = record_cursor(record)
+            except v.ValueFormatError as exc:
+                raise v.ValueFormatError(f"Salesforce {obj.name} record {record.get('Id')}: {exc}") from exc
+            yield obj.name, record_to_row(obj, record), cursor
 
     return changed_rows_resource(obj.name, rows)
 

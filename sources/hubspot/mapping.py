@@ -100,23 +100,16 @@ class Stage:
         return "Omitted" if self.is_closed else "Pipeline"
 
 
-def stages_of(pipeline: Record) -> list[tuple[Record, Stage]]:
-    stages = []
-    for raw in pipeline.get("stages") or []:
-        metadata = raw.get("metadata") or {}
-        stages.append(
-            (
-                raw,
-                Stage(
-                    id=str(raw["id"]),
-                    label=str(raw.get("label") or raw["id"]),
-                    probability=metadata.get("probability"),
-                    is_closed=str(metadata.get("isClosed", "false")).lower() == "true",
-                    display_order=int(raw.get("displayOrder") or 0),
-                ),
-            )
-        )
-    return stages
+def stage_of(raw: Record) -> Stage:
+    """A stage as listed in a pipeline's `stages`."""
+    metadata = raw.get("metadata") or {}
+    return Stage(
+        id=str(raw["id"]),
+        label=str(raw.get("label") or raw["id"]),
+        probability=metadata.get("probability"),
+        is_closed=str(metadata.get("isClosed", "false")).lower() == "true",
+        display_order=int(raw.get("displayOrder") or 0),
+    )
 
 
 def record_cursor(record: Record) -> str:
@@ -176,7 +169,8 @@ def owner_to_user(record: Record) -> Row:
     }
 
 
-def stage_to_opportunity_stage(raw: Record, stage: Stage) -> Row:
+def stage_to_opportunity_stage(raw: Record) -> Row:
+    stage = stage_of(raw)
     return {
         "Id": stage.id,
         "CreatedDate": v.landing_datetime(raw.get("createdAt"), field="createdAt"),

@@ -89,10 +89,10 @@ def list_owners(client: RESTClient) -> Iterator[Record]:
         yield from _pages(client, "/crm/v3/owners", {"limit": PAGE_SIZE, "archived": archived})
 
 
-def deal_stages(client: RESTClient) -> list[tuple[Record, m.Stage]]:
-    """Every stage of every deal pipeline (one unpaged call)."""
-    pipelines = _pages(client, "/crm/v3/pipelines/deals", {})
-    return [pair for pipeline in pipelines for pair in m.stages_of(pipeline)]
+def deal_stages(client: RESTClient) -> Iterator[Record]:
+    """Every stage of every deal pipeline (one unpaged call), as listed in `stages`."""
+    for pipeline in _pages(client, "/crm/v3/pipelines/deals", {}):
+        yield from pipeline.get("stages") or []
 
 
 def _incremental_resource(name: str, records: Callable[[], Iterator[Record]], rows_of: RowsOf) -> DltResource:
@@ -116,30 +116,20 @@ def hubspot_resources(client: RESTClient, timezone: str = "UTC") -> list[DltReso
     """The connector's resources. `timezone` is the HubSpot account's (date properties are
     midnight there)."""
 
-    def stage_map() -> dict[str, m.Stage]:
-        return {stage.id: stage for _, stage in deal_stages(client)}
-
-    def stages() -> Iterator[Record]:
-        # A stage is no record of its own in the API: each is listed with its raw form and parsed
-        # form, and its own updatedAt serves as its cursor.
-        for raw, stage in deal_stages(client):
-            yield {**raw, "_stage": stage}
+    # The stage of a deal is an id; its label, probability and closed/won come from the pipelines,
+    # read afresh at the start of each run's deal listing.
+    stage_lookup: dict[str, m.Stage] = {}
 
     def deals() -> Iterator[Record]:
-        lookup = stage_map()
-        for record in list_objects(
-            client,
-            "deals",
-            m.DEAL_PROPERTIES,
-            history=m.DEAL_HISTORY_PROPERTIES,
-            associations=("companies",),
-        ):
-            yield {**record, "_stages": lookup}
+        stage_lookup.clear()
+        stage_lookup.update((stage.id, stage) for stage in map(m.stage_of, deal_stages(client)))
+        yield from list_objects(
+            client, "deals", m.DEAL_PROPERTIES, history=m.DEAL_HISTORY_PROPERTIES, associations=("companies",)
+        )
 
     def deal_rows(record: Record, since: str) -> Iterator[tuple[str, m.Row]]:
-        lookup = record["_stages"]
-        yield "Opportunity", m.deal_to_opportunity(record, lookup, timezone)
-        for row in m.deal_history(record, lookup, timezone, since):
+        yield "Opportunity", m.deal_to_opportunity(record, stage_lookup, timezone)
+        for row in m.deal_history(record, stage_lookup, timezone, since):
             yield "OpportunityHistory", row
 
     def contact_rows(record: Record, since: str) -> Iterator[tuple[str, m.Row]]:
@@ -153,8 +143,8 @@ def hubspot_resources(client: RESTClient, timezone: str = "UTC") -> list[DltReso
         ),
         _incremental_resource(
             "deal_stages",
-            stages,
-            lambda r, _: iter([("OpportunityStage", m.stage_to_opportunity_stage(r, r["_stage"]))]),
+            lambda: deal_stages(client),
+            lambda r, _: iter([("OpportunityStage", m.stage_to_opportunity_stage(r))]),
         ),
         _incremental_resource(
             "companies",

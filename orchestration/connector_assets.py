@@ -40,7 +40,7 @@ def _connector_asset(connector: str) -> dg.AssetsDefinition:
             report = sync(connector, paths)
         except ConnectorConfigError as exc:
             raise dg.Failure(description=f"the {connector} connector cannot run: {exc}") from exc
-        folders = [f for f in report.landed if f.relative_path]
+        folders = report.landed
         for folder in folders:
             context.log.info(f"landed {folder.relative_path}: {folder.rows_by_object}")
         if not folders:

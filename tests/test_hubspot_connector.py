@@ -378,3 +378,38 @@ def test_a_bad_value_stops_the_run_naming_record_and_field(
     with pytest.raises(PipelineStepFailed, match=expected):
         sync("hubspot", paths)
     assert run_folders(paths.landing_dir, "hubspot") == []
+
+
+@pytest.mark.parametrize(("lag", "caught"), [("0", False), (None, True)])
+def test_a_change_made_while_the_run_pages_past_it_is_caught_by_the_lag(
+    lag: str | None,
+    caught: bool,
+    paths: ConnectorPaths,
+    portal: FakeHubSpot,
+    server: FakeApiServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Deal 401 is on page 1; while page 2 is asked for, a user changes it. Its new updatedAt,
+    # 10 minutes before the run's greatest one (406, archived 2024-03-20T00:00Z), is below the
+    # cursor the run ends with: run 2 finds it only by reading again from before the cursor.
+    if lag is not None:
+        monkeypatch.setenv("SALESOPS_CONNECTOR_LAG_SECONDS", lag)
+    server.hooks.append(
+        (
+            lambda path, q: path == "/crm/v3/objects/deals" and q.get("after") == "402",
+            lambda: portal.update("deals", "401", "2024-03-19T23:50:00Z", amount="1111"),
+        )
+    )
+    sync("hubspot", paths)
+    [first] = run_folders(paths.landing_dir, "hubspot")
+    assert {r["Id"]: r["Amount"] for r in read_objects(first)["Opportunity"]}["401"] == "1000"
+
+    sync("hubspot", paths)
+    later = run_folders(paths.landing_dir, "hubspot")[1:]
+    if caught:
+        [second] = later
+        # Only the change lands: what the lag window re-read unchanged (406) does not.
+        assert counts(second) == {"Opportunity": 1, "OpportunityHistory": 1}
+        assert read_objects(second)["Opportunity"][0]["Amount"] == "1111"
+    else:
+        assert later == []  # lost: why the lag exists

@@ -103,10 +103,11 @@ def test_second_run_queries_from_the_cursor_and_the_warehouse_follows(
     run2 = read_objects(second)
     assert [(r["Id"], r["Amount"]) for r in run2["Opportunity"]] == [("006B", "2500")]
     assert [(r["Id"], r["IsDeleted"]) for r in run2["Account"]] == [("001D", "true")]
-    # Run 2 asked only for what changed from the last SystemModstamp of run 1 (whole seconds).
+    # Run 2 asked from run 1's last SystemModstamp (2024-01-05T14:00, 006E) less the default lag of
+    # one hour: it read 006D and 006E again, and did not land them again (unchanged).
     # One query per object: the fields the org lacks were remembered from run 1.
     [opportunities] = [q for q in run2_queries if " FROM Opportunity " in q]
-    assert opportunities.endswith("WHERE SystemModstamp >= 2024-01-05T14:00:00Z ORDER BY SystemModstamp, Id")
+    assert opportunities.endswith("WHERE SystemModstamp >= 2024-01-05T13:00:00Z ORDER BY SystemModstamp, Id")
     assert "CurrencyIsoCode" not in opportunities
 
     warehouse = tmp_path / "wh" / "warehouse.duckdb"

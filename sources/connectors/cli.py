@@ -35,8 +35,7 @@ def main(connector: str, argv: list[str] | None = None) -> int:
         print(f"{connector}: the run failed, nothing new landed, the cursor kept: {exc}", file=sys.stderr)
         return 1
     for folder in report.landed:
-        if folder.relative_path:
-            print(f"landed {folder.relative_path}: {folder.rows_by_object}")
-    if not any(f.relative_path for f in report.landed):
+        print(f"landed {folder.relative_path}: {folder.rows_by_object}")
+    if not report.landed:
         print(f"{connector}: no changes since the last run")
     return 0

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import csv
 import fcntl
+import hashlib
+import json
 import logging
 import os
 import re
@@ -42,6 +44,7 @@ log = logging.getLogger(__name__)
 
 CURSOR_COLUMN = "_cursor"  # the source record's modification time, in values.cursor_value form
 LANDED_TABLE = "_salesops_landed"
+VERSIONS_TABLE = "_salesops_landed_versions"  # the last landed content of each record
 STAGING_FOLDER = ".connector-staging"  # under the landing root, outside crm/: never loaded
 
 _OBJECTS_BY_NAME = {o.name: o for o in CRM_OBJECTS}
@@ -61,20 +64,32 @@ def landing_row(object_name: str, row: dict[str, str | None], cursor: str) -> ob
     return dlt.mark.with_table_name({**values, CURSOR_COLUMN: cursor}, object_name)
 
 
+def lag_seconds() -> float:
+    """How far before its cursor each run reads again (SALESOPS_CONNECTOR_LAG_SECONDS, default
+    3600). A record changed while a run pages past it gets a modification time below the run's
+    final cursor (HubSpot lists by id, not by time; Salesforce stamps a change when its transaction
+    starts, not when it becomes visible). Reading again from a bit before the cursor catches it;
+    what was landed already is recognised in the outbox and not landed twice. It must exceed the
+    longest run."""
+    return float(os.environ.get("SALESOPS_CONNECTOR_LAG_SECONDS") or 3600)
+
+
 ChangedRows = Callable[[str], Iterable[tuple[str, dict[str, str | None], str]]]
 
 
 def changed_rows_resource(name: str, rows: ChangedRows) -> DltResource:
     """A dlt resource of contract rows with its own incremental cursor (kept between runs).
 
-    `rows(since)` gets the cursor the run starts from and yields (object name, row, the cursor of
-    the row's source record); dlt keeps only rows whose cursor is past `since` (rows exactly at it
-    that an earlier run already had are recognised by their hash and dropped).
+    `rows(since)` gets the cursor the run starts from (the last run's, less the lag) and yields
+    (object name, row, the cursor of the row's source record); dlt keeps only rows whose cursor is
+    at or past `since`. Rows an earlier run landed unchanged are dropped at landing.
     """
+
+    lag = lag_seconds()
 
     def changed(
         modified: dlt.sources.incremental[str] = dlt.sources.incremental(  # noqa: B008
-            CURSOR_COLUMN, initial_value=EPOCH_CURSOR
+            CURSOR_COLUMN, initial_value=EPOCH_CURSOR, lag=lag
         ),
     ) -> Iterator[object]:
         for object_name, row, cursor in rows(modified.start_value):
@@ -161,6 +176,10 @@ class Outbox:
                 f"CREATE TABLE IF NOT EXISTS {ds}.{LANDED_TABLE} (load_id VARCHAR PRIMARY KEY, "
                 "folder VARCHAR, row_count BIGINT, landed_at TIMESTAMP)"
             )
+            con.execute(
+                f"CREATE TABLE IF NOT EXISTS {ds}.{VERSIONS_TABLE} (object VARCHAR, id VARCHAR, "
+                "row_hash VARCHAR, PRIMARY KEY (object, id))"
+            )
             pending = [
                 r[0]
                 for r in con.execute(
@@ -170,7 +189,9 @@ class Outbox:
             ]
             tables = self._object_tables(con)
             for load_id in pending:
-                landed.append(self._land_load(con, load_id, tables, landing_dir))
+                folder = self._land_load(con, load_id, tables, landing_dir)
+                if folder.relative_path:  # a load of nothing new lands no folder
+                    landed.append(folder)
         finally:
             con.close()
         return landed
@@ -205,6 +226,19 @@ class Outbox:
             latest[str(row[0])] = row
         return list(latest.values())
 
+    def _new_versions(
+        self, con: duckdb.DuckDBPyConnection, object_name: str, rows: list[list[str | None]]
+    ) -> list[list[str | None]]:
+        """The rows that differ from their record's last landed row (re-read in the lag window,
+        or re-extracted after the state was lost, a record lands again only if it changed)."""
+        landed = dict(
+            con.execute(
+                f"SELECT id, row_hash FROM {_quote(self.dataset)}.{VERSIONS_TABLE} WHERE object = ?",
+                [object_name],
+            ).fetchall()
+        )
+        return [row for row in rows if landed.get(str(row[0])) != _row_hash(row)]
+
     def _land_load(
         self,
         con: duckdb.DuckDBPyConnection,
@@ -216,7 +250,8 @@ class Outbox:
         target = landing_dir / relative
         result = LandedFolder(load_id=load_id, relative_path=relative)
         rows_by_object = {
-            name: self._rows(con, _OBJECTS_BY_NAME[name], table, load_id) for name, table in tables.items()
+            name: self._new_versions(con, name, self._rows(con, _OBJECTS_BY_NAME[name], table, load_id))
+            for name, table in tables.items()
         }
         rows_by_object = {name: rows for name, rows in rows_by_object.items() if rows}
         result.rows_by_object = {name: len(rows) for name, rows in rows_by_object.items()}
@@ -242,6 +277,11 @@ class Outbox:
                 f"INSERT INTO {ds}.{LANDED_TABLE} VALUES (?, ?, ?, now()::TIMESTAMP)",
                 [load_id, relative if rows_by_object else None, sum(result.rows_by_object.values())],
             )
+            versions = [
+                (name, str(row[0]), _row_hash(row)) for name, rows in rows_by_object.items() for row in rows
+            ]
+            if versions:
+                con.executemany(f"INSERT OR REPLACE INTO {ds}.{VERSIONS_TABLE} VALUES (?, ?, ?)", versions)
             for table in tables.values():
                 con.execute(f"DELETE FROM {ds}.{_quote(table)} WHERE _dlt_load_id = ?", [load_id])
             con.execute("COMMIT")
@@ -251,6 +291,10 @@ class Outbox:
         if not rows_by_object:
             result.relative_path = ""
         return result
+
+
+def _row_hash(row: list[str | None]) -> str:
+    return hashlib.sha256(json.dumps(row).encode()).hexdigest()
 
 
 def _write_csv(path: Path, header: tuple[str, ...], rows: list[list[str | None]]) -> None:

@@ -64,7 +64,7 @@ def soql(obj: LandingObject, fields: list[str], since: str) -> str:
     """The object's query from cursor `since`. SOQL compares SystemModstamp at whole seconds, so
     the query starts at the cursor's second, inclusive; dlt drops the rows it already has."""
     query = f"SELECT {', '.join(fields)} FROM {obj.name}"
-    if since != v.EPOCH_CURSOR:
+    if since > v.EPOCH_CURSOR:
         query += f" WHERE {CURSOR_FIELD} >= {since[:19]}Z"
     return query + f" ORDER BY {CURSOR_FIELD}, Id"
 

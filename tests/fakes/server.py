@@ -44,6 +44,8 @@ class FakeApiServer:
         self.token = token
         self.faults: list[Fault] = []
         self.stalls: list[tuple[Callable[[str, Query], bool], float]] = []  # (matches, seconds)
+        # (matches, action): the action runs once, before the first matching request is answered
+        self.hooks: list[tuple[Callable[[str, Query], bool], Callable[[], None]]] = []
         self.log: list[LoggedRequest] = []
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -101,6 +103,12 @@ class FakeApiServer:
                 for matches, seconds in list(server.stalls):
                     if matches(parts.path, query):
                         time.sleep(seconds)  # a slow answer: the client may be killed meanwhile
+                with server._lock:
+                    due = [hook for hook in server.hooks if hook[0](parts.path, query)]
+                    for hook in due:
+                        server.hooks.remove(hook)
+                for _, action in due:
+                    action()
                 fault = server._take_fault(parts.path, query)
                 if fault is not None:
                     status, payload = fault.status, {"message": f"injected {fault.status}"}

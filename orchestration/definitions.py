@@ -5,6 +5,8 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.checks import data_contract_checks, great_expectations_checks, rejected_rows_check
+from orchestration.connector_assets import connector_assets
+from orchestration.connector_schedules import connector_jobs, connector_schedules
 from orchestration.dbt_assets import salesops_dbt_models
 from orchestration.import_assets import IMPORT_ASSETS, IMPORT_SENSORS, import_files_job
 from orchestration.jobs import full_refresh_job
@@ -13,15 +15,14 @@ from orchestration.resources import build_resources
 from orchestration.schedules import nightly_refresh_schedule
 from orchestration.serving_assets import serving
 
+# The refresh (raw -> dbt -> checks -> serving), and in front of it the connectors that write
+# landing files: file imports (group `imports`) and CRM APIs (group `connectors`), each with
+# its own job and trigger.
 defs = dg.Definitions(
-    assets=[raw_landing, salesops_dbt_models, serving],
+    assets=[raw_landing, salesops_dbt_models, serving, *IMPORT_ASSETS, *connector_assets],
     asset_checks=[rejected_rows_check, data_contract_checks, great_expectations_checks],
-    jobs=[full_refresh_job],
-    schedules=[nightly_refresh_schedule],
+    jobs=[full_refresh_job, import_files_job, *connector_jobs],
+    schedules=[nightly_refresh_schedule, *connector_schedules],
+    sensors=IMPORT_SENSORS,
     resources=build_resources(),
-)
-
-# File connectors (group `imports`): their own job and sensors, outside the full refresh.
-defs = dg.Definitions.merge(
-    defs, dg.Definitions(assets=IMPORT_ASSETS, jobs=[import_files_job], sensors=IMPORT_SENSORS)
 )

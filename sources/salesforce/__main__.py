@@ -1,0 +1,3 @@
+from sources.connectors.cli import main
+
+raise SystemExit(main("salesforce"))

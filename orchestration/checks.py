@@ -10,9 +10,9 @@ The dbt data tests are checks too: dagster-dbt reports them on their models.
 from collections.abc import Iterator
 
 import dagster as dg
-import duckdb
 
 from orchestration.settings import Settings
+from orchestration.warehouse import is_postgres, query_build, read_build_tables
 
 DQ_ASSET = dg.AssetKey(["intermediate", "int_data_quality_issues"])
 DQ_TABLE = "intermediate.int_data_quality_issues"
@@ -26,11 +26,13 @@ MAX_LISTED = 20
 
 def contract_violations(severity: str) -> list[tuple[str, str]]:
     """(check, message) of the data-contract violations of a severity, as dbt last built them."""
-    with duckdb.connect(str(Settings.from_env().warehouse), read_only=True) as con:
-        return con.execute(
-            f"select check_name, message from {DQ_TABLE} where severity = ? order by check_name, message",
-            [severity],
-        ).fetchall()
+    if severity not in ("error", "warn"):
+        raise ValueError(f"unknown severity {severity!r}")
+    frame = query_build(
+        f"select check_name, message from {DQ_TABLE} where severity = '{severity}' "
+        "order by check_name, message"
+    )
+    return list(frame.itertuples(index=False, name=None))
 
 
 def _count_by_check(rows: list[tuple[str, str]]) -> str:
@@ -99,7 +101,8 @@ def great_expectations_checks() -> Iterator[dg.AssetCheckResult]:
     from expectations.validate import validate_marts
 
     settings = Settings.from_env()
-    results = validate_marts(settings.warehouse, settings.quality_docs_dir)
+    reader = read_build_tables if is_postgres() else None
+    results = validate_marts(settings.warehouse, settings.quality_docs_dir, read_tables=reader)
     by_table = {r.table: r for r in results}
     for table, key in GX_CHECKED_ASSETS.items():
         result = by_table.get(table)

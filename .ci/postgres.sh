@@ -5,6 +5,7 @@
 # Idempotent: a cluster already initialised is reused, a server already running is left alone.
 # The cluster lives outside the repository (default /var/tmp/salesops-pg-<port>); its superuser
 # password is generated once and kept beside it (mode 600), never in the repo or the log.
+# Usage: pg_env="$(bash .ci/postgres.sh)" && eval "$pg_env"   (fails loudly if the server cannot start)
 #
 #   SALESOPS_PG_PORT   port to listen on (default 55432)
 #   SALESOPS_PG_ROOT   folder for data, socket, log and password (default /var/tmp/salesops-pg-<port>)

@@ -173,6 +173,8 @@ def test_failed_audit_leaves_published_marts_unchanged(pg_published: PgSettings,
     assert "Signed By Carrier Pigeon" in proc.stdout and "NOT published" in proc.stdout
     assert fetch(pg_published, "select * from marts.sales_metrics_monthly order by month") == before
     assert fetch(pg_published, "select * from marts.refresh_log") == log_before
+    # the failed build stays in the private schema for inspection, out of BI's reach
+    assert "marts__build" in schemas(pg_published)
     # raw did take the new landing: the marts are what BI sees, and they did not move
     _, opps = fetch(pg_published, "select count(*) from raw.crm_opportunity")
     assert opps == [(29,)]
@@ -247,6 +249,8 @@ def test_bi_role_reads_marts_only_before_and_after_a_publish(
     check_rights()
     # A publish swaps in a new schema: the role must be able to read the new marts too.
     with pg_published.connect() as con:
+        # (the failed-audit test left its unpublished build behind: a refresh clears it first)
+        con.execute("drop schema if exists marts__build cascade")
         con.execute("create schema marts__build")
         for table in ("sales_metrics_monthly", "fct_opportunities"):
             con.execute(f"create table marts__build.{table} as select * from marts.{table}")

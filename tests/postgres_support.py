@@ -128,6 +128,12 @@ def table_differences(
     if len(rows_a) != len(rows_b):
         return [f"{name}: {len(rows_a)} rows vs {len(rows_b)} rows"]
     problems = []
+    for i, column in enumerate(columns_a):
+        # The same type for BI on both engines (e.g. a sum of integers is bigint, not numeric).
+        kinds_a = {type(r[i]).__name__ for r in rows_a if r[i] is not None}
+        kinds_b = {type(r[i]).__name__ for r in rows_b if r[i] is not None}
+        if kinds_a != kinds_b:
+            problems.append(f"{name} column {column}: values of type {kinds_a} vs {kinds_b}")
     for i, (ra, rb) in enumerate(zip(sorted_rows(rows_a), sorted_rows(rows_b), strict=True)):
         for column, a, b in zip(columns_a, ra, rb, strict=True):
             if not cells_equal(a, b):

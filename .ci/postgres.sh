@@ -9,6 +9,7 @@
 #
 #   SALESOPS_PG_PORT   port to listen on (default 55432)
 #   SALESOPS_PG_ROOT   folder for data, socket, log and password (default /var/tmp/salesops-pg-<port>)
+#                      (as root, the server runs as user postgres: the folder's parents must let it in)
 set -euo pipefail
 
 PORT="${SALESOPS_PG_PORT:-55432}"

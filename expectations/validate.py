@@ -11,6 +11,7 @@ Public API: :func:`validate_marts`, :func:`format_results`, :class:`SuiteResult`
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -358,8 +359,15 @@ def _validate_suite(context: AbstractDataContext, suite: SuiteDefinition, df: pd
 # ----------------------------------------------------------------------------- public API
 
 
-def validate_marts(warehouse_path: str | Path, docs_dir: Path | None = None) -> list[SuiteResult]:
-    """Validate every mart suite on the DuckDB file at ``warehouse_path`` (opened read-only).
+def validate_marts(
+    warehouse_path: str | Path | None,
+    docs_dir: Path | None = None,
+    *,
+    read_tables: Callable[[list[str]], dict[str, pd.DataFrame | str]] | None = None,
+) -> list[SuiteResult]:
+    """Validate every mart suite on the DuckDB file at ``warehouse_path`` (opened read-only),
+    or on the frames ``read_tables`` returns (another engine; a str value says why a table
+    could not be read).
 
     Returns one :class:`SuiteResult` per suite; a suite's ``success`` is False when any
     blocking (severity ``error``) check failed, including a missing table or column.
@@ -367,7 +375,8 @@ def validate_marts(warehouse_path: str | Path, docs_dir: Path | None = None) -> 
     built there (``docs_dir/index.html``).
     """
     suites = all_suites()
-    frames = _read_tables(Path(warehouse_path), [s.table for s in suites])
+    tables = [s.table for s in suites]
+    frames = read_tables(tables) if read_tables else _read_tables(Path(warehouse_path), tables)
     context = _make_context(Path(docs_dir) if docs_dir is not None else None)
     results = []
     for suite in suites:

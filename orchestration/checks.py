@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import dagster as dg
-import duckdb
 
 from orchestration.settings import Settings
+from orchestration.warehouse import is_postgres, query_build, read_build_tables
 
 REJECTS_ASSET = dg.AssetKey(["intermediate", "int_rejected_rows"])
 DQ_ASSET = dg.AssetKey(["intermediate", "int_data_quality_issues"])
@@ -30,11 +30,13 @@ MAX_LISTED = 20
 
 def contract_violations(severity: str) -> list[tuple[str, str]]:
     """(check, message) of the data-contract violations of a severity, as dbt last built them."""
-    with duckdb.connect(str(Settings.from_env().warehouse), read_only=True) as con:
-        return con.execute(
-            f"select check_name, message from {DQ_TABLE} where severity = ? order by check_name, message",
-            [severity],
-        ).fetchall()
+    if severity not in ("error", "warn"):
+        raise ValueError(f"unknown severity {severity!r}")
+    frame = query_build(
+        f"select check_name, message from {DQ_TABLE} where severity = '{severity}' "
+        "order by check_name, message"
+    )
+    return list(frame.itertuples(index=False, name=None))
 
 
 @dataclass(frozen=True)
@@ -46,25 +48,20 @@ class ObjectRejects:
 
 def rejects_by_object() -> list[ObjectRejects]:
     """Per contract object with files in this load: rows delivered and rows rejected."""
-    with duckdb.connect(str(Settings.from_env().warehouse), read_only=True) as con:
-        rows = con.execute(
-            "select object_name, sum(rows_read), sum(rows_rejected) "
-            "from intermediate.int_load_reconciliation group by object_name order by object_name"
-        ).fetchall()
-    return [ObjectRejects(name, int(read), int(rejected)) for name, read, rejected in rows]
+    frame = query_build(
+        "select object_name, sum(rows_read) as rows_read, sum(rows_rejected) as rows_rejected "
+        "from intermediate.int_load_reconciliation group by object_name order by object_name"
+    )
+    return [ObjectRejects(name, int(read), int(rejected)) for name, read, rejected in frame.itertuples(index=False)]
 
 
 def rejected_row_messages(limit: int = MAX_LISTED) -> list[str]:
     """The first rejected rows' one-line messages, in reading order (file, then row)."""
-    with duckdb.connect(str(Settings.from_env().warehouse), read_only=True) as con:
-        return [
-            message
-            for (message,) in con.execute(
-                "select message from intermediate.int_rejected_rows "
-                "order by file_seq, source_row, message limit ?",
-                [limit],
-            ).fetchall()
-        ]
+    frame = query_build(
+        "select message from intermediate.int_rejected_rows "
+        f"order by file_seq, source_row, message limit {int(limit)}"
+    )
+    return list(frame["message"])
 
 
 def _count_by_check(rows: list[tuple[str, str]]) -> str:
@@ -177,7 +174,8 @@ def great_expectations_checks() -> Iterator[dg.AssetCheckResult]:
     from expectations.validate import validate_marts
 
     settings = Settings.from_env()
-    results = validate_marts(settings.warehouse, settings.quality_docs_dir)
+    reader = read_build_tables if is_postgres() else None
+    results = validate_marts(settings.warehouse, settings.quality_docs_dir, read_tables=reader)
     by_table = {r.table: r for r in results}
     for table, key in GX_CHECKED_ASSETS.items():
         result = by_table.get(table)

@@ -24,6 +24,10 @@ environment variables:
   SALESOPS_DBT_VARS      dbt vars as a JSON object (--var wins over it)
   DAGSTER_HOME           when set, runs are recorded there and show in the Dagster UI
   SALESOPS_LOG_LEVEL     Dagster's console log level during a run (default CRITICAL: summary only)
+  SALESOPS_TARGET        duckdb (default) or postgres: the warehouse dbt builds on and BI reads
+  SALESOPS_PG_HOST, SALESOPS_PG_PORT, SALESOPS_PG_USER, SALESOPS_PG_PASSWORD, SALESOPS_PG_DBNAME
+                         the PostgreSQL warehouse (each falls back to PGHOST, PGPORT, ...)
+  SALESOPS_PG_BI_ROLE, SALESOPS_PG_BI_PASSWORD   the read-only BI role (pg-grant-bi-role)
 """
 
 
@@ -71,6 +75,10 @@ def run_refresh(dbt_vars: dict[str, object]) -> bool:
     print(f"landing:   {settings.landing_dir}")
     print(f"warehouse: {settings.warehouse}")
     print(f"serving:   {settings.serving}")
+    if os.environ.get("SALESOPS_TARGET", "duckdb").lower() == "postgres":
+        from sources.postgres_connection import PgSettings
+
+        print(f"target:    postgres {PgSettings.from_env().describe()} (the DuckDB file: landing cache)")
     if dbt_vars:
         print(f"dbt vars:  {json.dumps(dbt_vars)}")
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
@@ -114,6 +122,20 @@ def _demo(args: argparse.Namespace) -> int:
         f"written to {landing} in {time.perf_counter() - started:.1f}s"
     )
     return 0 if run_refresh(_parse_vars(args.var)) else 1
+
+
+def _pg_grant_bi_role(args: argparse.Namespace) -> int:
+    from orchestration.bi_role import bi_role_name, ensure_bi_role
+    from sources.postgres_connection import PgSettings
+
+    pg = PgSettings.from_env()
+    try:
+        done = ensure_bi_role(pg, bi_role_name(), os.environ.get("SALESOPS_PG_BI_PASSWORD", ""))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{pg.describe()}: " + "; ".join(done))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -169,6 +191,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_arguments(mapped)
     mapped.set_defaults(func=run)
+
+    grant = commands.add_parser(
+        "pg-grant-bi-role",
+        help="PostgreSQL: create or update the read-only BI role (reads schema marts only); idempotent",
+        epilog=ENVIRONMENT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    grant.set_defaults(func=_pg_grant_bi_role)
     return parser
 
 

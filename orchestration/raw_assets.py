@@ -5,9 +5,12 @@ from collections.abc import Iterator
 
 import dagster as dg
 
+from orchestration.publish_postgres import drop_build_schema
 from orchestration.settings import Settings
+from orchestration.warehouse import is_postgres
 from sources.contract import ALL_OBJECTS
 from sources.load import load_landing
+from sources.postgres_copy import copy_raw_to_postgres
 
 
 def raw_asset_key(table: str) -> dg.AssetKey:
@@ -70,3 +73,9 @@ def raw_landing(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeRes
         f"loaded {report.total_rows:,} rows from {len(report.files)} files in {report.seconds:.2f}s"
         + (f"; {report.rows_rejected:,} rows could not be parsed" if report.rows_rejected else "")
     )
+    if is_postgres():
+        # The server target: the DuckDB load above is the landing cache; ship raw to PostgreSQL
+        # and clear any unpublished build, so dbt starts from this landing only.
+        copied = copy_raw_to_postgres(settings.warehouse)
+        drop_build_schema()
+        context.log.info(f"copied {copied.total_rows:,} raw rows to {copied.target} in {copied.seconds:.2f}s")

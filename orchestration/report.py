@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from orchestration.settings import Settings
-from orchestration.summary import headline_table
+from orchestration.summary import headline_table, serving_location
 
 
 @dataclass
@@ -81,12 +81,13 @@ class RunReport:
         if self.skipped:
             lines.append(f"skipped: {', '.join(self.skipped)}")
         serving = Settings.from_env().serving
+        where = serving_location(serving)
         if self.published:
-            lines.append(f"published {serving} in {seconds:.1f}s\n")
+            lines.append(f"published {where} in {seconds:.1f}s\n")
             lines.append(headline_table(serving))
         else:
             lines.append(
-                f"NOT published: {serving} was left as it was ({seconds:.1f}s). "
+                f"NOT published: {where} was left as it was ({seconds:.1f}s). "
                 "Fix the errors above and run again."
             )
         return "\n".join(lines)

@@ -8,7 +8,9 @@ import duckdb
 from orchestration.checks import DQ_ASSET, GX_CHECKED_ASSETS, REJECTS_ASSET
 from orchestration.dbt_assets import salesops_dbt_models
 from orchestration.publish import publish_marts
+from orchestration.publish_postgres import publish_marts_postgres
 from orchestration.settings import Settings
+from orchestration.warehouse import is_postgres
 from sources.contract import ALL_OBJECTS
 
 MART_KEYS = sorted(
@@ -56,14 +58,23 @@ def serving(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     if failed:
         # Belt and braces: Dagster's blocking checks already skip this step.
         raise dg.Failure(f"not publishing: blocking checks failed: {', '.join(failed)}")
-    result = publish_marts(
-        settings.warehouse,
-        settings.serving,
-        run_id=context.run_id,
-        landing_dir=str(settings.landing_dir),
-        raw_row_counts=_raw_row_counts(settings),
-        checks=checks,
-    )
+    if is_postgres():
+        # The server warehouse: swap the audited build schema in as marts (publish_postgres.py).
+        result = publish_marts_postgres(
+            run_id=context.run_id,
+            landing_dir=str(settings.landing_dir),
+            raw_row_counts=_raw_row_counts(settings),
+            checks=checks,
+        )
+    else:
+        result = publish_marts(
+            settings.warehouse,
+            settings.serving,
+            run_id=context.run_id,
+            landing_dir=str(settings.landing_dir),
+            raw_row_counts=_raw_row_counts(settings),
+            checks=checks,
+        )
     return dg.MaterializeResult(
         metadata={
             "serving_file": str(result.serving),

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
+
+from orchestration.warehouse import is_postgres
 
 HEADLINE_COLUMNS = (
     ("month", "month", "{}"),
@@ -33,13 +36,30 @@ def _fmt(value: object, pattern: str) -> str:
         return str(value)
 
 
+def serving_location(serving: Path) -> str:
+    """Where BI reads, in words (no password)."""
+    if is_postgres():
+        from sources.postgres_connection import PgSettings
+
+        return f"{PgSettings.from_env().describe()} schema marts"
+    return str(serving)
+
+
+def _connect_serving(serving: Path) -> Any:
+    """What BI reads: the serving file, or schema marts of the PostgreSQL warehouse."""
+    if is_postgres():
+        from sources.postgres_connection import PgSettings
+
+        return PgSettings.from_env().connect()
+    return duckdb.connect(str(serving), read_only=True)
+
+
 def headline_table(serving: Path, months: int = 12) -> str:
     """The last `months` rows of marts.sales_metrics_monthly as a fixed-width table."""
     columns = ", ".join(c for c, _, _ in HEADLINE_COLUMNS)
-    with duckdb.connect(str(serving), read_only=True) as con:
+    with _connect_serving(serving) as con:
         rows = con.execute(
-            f"select {columns} from marts.sales_metrics_monthly order by month desc limit ?",
-            [months],
+            f"select {columns} from marts.sales_metrics_monthly order by month desc limit {int(months)}"
         ).fetchall()
         log = con.execute(
             "select published_at, as_of_date, first_month, last_month, checks_run, checks_passed "

@@ -1,8 +1,10 @@
 {#- Column types used across the project, spelled the same on DuckDB and PostgreSQL. -#}
 
-{#- Money and other exact decimals as delivered (Amount, spend, quota, rates). -#}
+{#- Money and other exact decimals as delivered (Amount, spend, quota, rates). Spelled out
+    rather than dbt.type_numeric(): that is numeric(28,6) on DuckDB but an unscaled numeric on
+    PostgreSQL, where a division cast to it keeps every digit and the engines would disagree. -#}
 {% macro type_amount() -%}
-    {{ dbt.type_numeric() }}
+    numeric(28, 6)
 {%- endmacro %}
 
 {#- A share 0-1 (probabilities): exact, so amount x probability sums the same on every

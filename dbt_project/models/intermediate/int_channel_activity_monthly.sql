@@ -136,9 +136,9 @@ media as (
         spend_month as month,
         channel,
         sum(coalesce(spend_reporting, 0)) as paid_media_spend,
-        sum(coalesce(impressions, 0)) as impressions,
-        sum(coalesce(clicks, 0)) as clicks,
-        sum(coalesce(conversions, 0)) as platform_conversions,
+        cast(sum(coalesce(impressions, 0)) as {{ dbt.type_bigint() }}) as impressions,
+        cast(sum(coalesce(clicks, 0)) as {{ dbt.type_bigint() }}) as clicks,
+        cast(sum(coalesce(conversions, 0)) as {{ dbt.type_bigint() }}) as platform_conversions,
         count(*) as ad_spend_rows
     from ad_spend
     group by spend_month, channel

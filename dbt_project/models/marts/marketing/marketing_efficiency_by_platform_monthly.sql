@@ -37,9 +37,9 @@ media as (
         spend_month as month,
         platform,
         sum(coalesce(spend_reporting, 0)) as spend,
-        sum(coalesce(impressions, 0)) as impressions,
-        sum(coalesce(clicks, 0)) as clicks,
-        sum(coalesce(conversions, 0)) as platform_conversions
+        cast(sum(coalesce(impressions, 0)) as {{ dbt.type_bigint() }}) as impressions,
+        cast(sum(coalesce(clicks, 0)) as {{ dbt.type_bigint() }}) as clicks,
+        cast(sum(coalesce(conversions, 0)) as {{ dbt.type_bigint() }}) as platform_conversions
     from ad_spend
     group by spend_month, platform
 ),

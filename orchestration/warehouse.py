@@ -1,0 +1,94 @@
+"""The build warehouse the checks read, whichever engine dbt built on (SALESOPS_TARGET).
+
+- `duckdb` (default): the DuckDB file SALESOPS_WAREHOUSE, opened read-only.
+- `postgres`: the database of the SALESOPS_PG_* variables; dbt builds the marts into the
+  private schema `marts__build` there, and the publish step swaps it in as `marts`.
+
+Checks name tables as BI sees them (`marts.sales_metrics_monthly`); `build_relation` says
+where that table is before it is published.
+"""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+
+import pandas as pd
+
+DUCKDB = "duckdb"
+POSTGRES = "postgres"
+MARTS_SCHEMA = "marts"
+# Must match dbt_project/macros/generate_schema_name.sql.
+MARTS_BUILD_SCHEMA = "marts__build"
+
+# PostgreSQL type OIDs whose Python values are converted to what DuckDB's .df() gives, so the
+# checks see the same DataFrame dtypes on both engines.
+_PG_NUMBERS = {20, 21, 23, 700, 701, 1700}  # int8, int2, int4, float4, float8, numeric
+_PG_DATES = {1082, 1114}  # date, timestamp
+_PG_TIMESTAMPTZ = 1184
+
+
+def target() -> str:
+    """The dbt target a refresh builds on (dbt_project/profiles.yml): duckdb or postgres."""
+    return (os.environ.get("SALESOPS_TARGET") or DUCKDB).strip().lower()
+
+
+def is_postgres() -> bool:
+    return target() == POSTGRES
+
+
+def build_relation(table: str) -> str:
+    """`schema.table` as built and audited, before publishing."""
+    schema, _, name = table.rpartition(".")
+    if schema == MARTS_SCHEMA and is_postgres():
+        return f"{MARTS_BUILD_SCHEMA}.{name}"
+    return table
+
+
+def _frame_from_postgres(sql: str) -> pd.DataFrame:
+    from sources.postgres_connection import PgSettings
+
+    with PgSettings.from_env().connect() as con, con.cursor() as cur:
+        cur.execute(sql)
+        columns = [d.name for d in cur.description]
+        frame = pd.DataFrame(cur.fetchall(), columns=columns)
+        for d in cur.description:
+            if d.type_code in _PG_NUMBERS:
+                # Decimal -> float as DuckDB's .df() does for DECIMAL (NULLs become NaN).
+                frame[d.name] = pd.to_numeric(
+                    frame[d.name].map(lambda v: float(v) if isinstance(v, Decimal) else v)
+                )
+            elif d.type_code in _PG_DATES:
+                frame[d.name] = pd.to_datetime(frame[d.name])
+            elif d.type_code == _PG_TIMESTAMPTZ:
+                frame[d.name] = pd.to_datetime(frame[d.name], utc=True)
+    return frame
+
+
+def query_build(sql: str) -> pd.DataFrame:
+    """Run a read-only query on the build warehouse; the result as a DataFrame."""
+    if is_postgres():
+        return _frame_from_postgres(sql)
+    import duckdb
+
+    from orchestration.settings import Settings
+
+    with duckdb.connect(str(Settings.from_env().warehouse), read_only=True) as con:
+        return con.execute(sql).df()
+
+
+def read_build_tables(tables: list[str]) -> dict[str, pd.DataFrame | str]:
+    """Each table (named as BI sees it) as built, or a message saying why it could not be read."""
+    frames: dict[str, pd.DataFrame | str] = {}
+    for table in tables:
+        relation = build_relation(table)
+        schema, _, name = relation.rpartition(".")
+        found = query_build(
+            "select count(*) as n from information_schema.tables "
+            f"where table_schema = '{schema}' and table_name = '{name}'"
+        )
+        if not int(found["n"].iloc[0]):
+            frames[table] = f"table {relation} does not exist in the {target()} warehouse"
+            continue
+        frames[table] = query_build(f'select * from "{schema}"."{name}"')
+    return frames

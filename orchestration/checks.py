@@ -52,7 +52,10 @@ def rejects_by_object() -> list[ObjectRejects]:
         "select object_name, sum(rows_read) as rows_read, sum(rows_rejected) as rows_rejected "
         "from intermediate.int_load_reconciliation group by object_name order by object_name"
     )
-    return [ObjectRejects(name, int(read), int(rejected)) for name, read, rejected in frame.itertuples(index=False)]
+    return [
+        ObjectRejects(name, int(read), int(rejected))
+        for name, read, rejected in frame.itertuples(index=False)
+    ]
 
 
 def rejected_row_messages(limit: int = MAX_LISTED) -> list[str]:

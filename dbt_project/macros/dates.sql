@@ -21,10 +21,18 @@
 
 {#- A month (first day) shifted by a number of months (an integer or an expression). -#}
 {% macro add_months(month_expression, months) -%}
+    {{ return(adapter.dispatch('add_months')(month_expression, months)) }}
+{%- endmacro %}
+
+{% macro default__add_months(month_expression, months) -%}
     cast({{ dbt.dateadd('month', months, month_expression) }} as {{ type_date() }})
 {%- endmacro %}
 
 {#- Last day of the month holding a date. -#}
 {% macro month_end(date_expression) -%}
+    {{ return(adapter.dispatch('month_end')(date_expression)) }}
+{%- endmacro %}
+
+{% macro default__month_end(date_expression) -%}
     cast({{ dbt.last_day(date_expression, 'month') }} as {{ type_date() }})
 {%- endmacro %}

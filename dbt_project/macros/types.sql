@@ -22,11 +22,19 @@
 {#- Rates, ratios and other results of division: IEEE double on
     both engines (dbt.type_float() is a 4-byte real on DuckDB, so it is not used). -#}
 {% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double')()) }}
+{%- endmacro %}
+
+{% macro default__type_double() -%}
     double precision
 {%- endmacro %}
 
 {#- An instant (Salesforce datetimes). -#}
 {% macro type_timestamptz() -%}
+    {{ return(adapter.dispatch('type_timestamptz')()) }}
+{%- endmacro %}
+
+{% macro default__type_timestamptz() -%}
     timestamp with time zone
 {%- endmacro %}
 

@@ -1,8 +1,10 @@
 -- The reporting tree of the (non-deleted) users: one row per manager and every user below
 -- them, directly (the user's ManagerId) or indirectly (a report of a report, any depth).
--- Current reporting lines only (User has no history). A cycle in ManagerId cannot loop: the
--- recursion uses UNION (a pair already found is not expanded again), and a user is never
--- listed as their own report.
+-- Current reporting lines only (User has no history). A cycle in ManagerId cannot loop: each
+-- chain carries the users it went through (`path`) and never steps onto one of them again, and
+-- a user is never listed as their own report. (UNION ALL with a path guard, not UNION: Spark's
+-- recursive CTEs take UNION ALL only. Everyone has at most one manager, so a pair is reached
+-- along one chain only and nothing is found twice.)
 
 with recursive
 
@@ -14,15 +16,22 @@ reporting_lines as (
 ),
 
 tree as (
-    select manager_id, rep_id
+    select
+        manager_id,
+        rep_id,
+        '|' || manager_id || '|' || rep_id || '|' as path
     from reporting_lines
 
-    union
+    union all
 
-    select tree.manager_id, reporting_lines.rep_id
+    select
+        tree.manager_id,
+        reporting_lines.rep_id,
+        tree.path || reporting_lines.rep_id || '|' as path
     from tree
     inner join reporting_lines
         on tree.rep_id = reporting_lines.manager_id
+    where {{ dbt.position("'|' || reporting_lines.rep_id || '|'", 'tree.path') }} = 0
 )
 
 select

@@ -12,6 +12,8 @@
     the file contradicts itself and neither row can be trusted. -#}
 {% macro validated_rows(relation, rules, key=none) -%}
     {%- set checks = [] -%}
+    {#- ISO 4217 lookups are joins, not IN (subquery): Spark allows subqueries only in filters. -#}
+    {%- set currency_lookups = [] -%}
     {%- for rule in rules -%}
         {%- set column = rule.field | lower -%}
         {%- set present = clean_string(column) ~ ' is not null' -%}
@@ -37,9 +39,11 @@
                 {%- do checks.append((rule.field, parsed ~ ' > ' ~ rule.max, "'must be <= " ~ rule.max ~ "'")) -%}
             {%- endif -%}
             {%- if type == 'currency' -%}
+                {%- set lookup = 'iso_' ~ column -%}
+                {%- do currency_lookups.append((lookup, parsed)) -%}
                 {%- do checks.append((
                     rule.field,
-                    parsed ~ ' not in (select currency_code from ' ~ ref('iso_currency_codes') ~ ')',
+                    parsed ~ ' is not null and ' ~ lookup ~ '.currency_code is null',
                     "'is not an ISO 4217 currency code'"
                 )) -%}
             {%- endif -%}
@@ -97,6 +101,10 @@ checked as (
             {%- endfor %}
         end as _reject_rule
     from {{ rows_cte }}
+    {%- for lookup, parsed in currency_lookups %}
+    left join {{ ref('iso_currency_codes') }} as {{ lookup }}
+        on {{ parsed }} = {{ lookup }}.currency_code
+    {%- endfor %}
 )
 
 select

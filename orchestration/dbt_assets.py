@@ -10,6 +10,8 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.checks import contract_violations
 from orchestration.dbt_project import salesops_dbt_project
+from orchestration.row_counts import with_row_counts
+from orchestration.settings import Settings
 
 DQ_ISSUES_MODEL = "model.salesops.int_data_quality_issues"
 
@@ -60,7 +62,9 @@ def salesops_dbt_models(
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
     invocation = dbt.cli(args, context=context, raise_on_error=False)
-    yield from invocation.stream()
+    yield from with_row_counts(
+        invocation.stream(), Settings.from_env().warehouse, salesops_dbt_project.manifest_path
+    )
     if not invocation.is_successful():
         results = invocation.get_artifact("run_results.json").get("results", [])
         failures = [

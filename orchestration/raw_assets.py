@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 import dagster as dg
 
+from orchestration.landing_assets import landing_asset_key
 from orchestration.settings import Settings
 from sources.contract import ALL_OBJECTS
 from sources.load import load_landing
@@ -24,6 +25,7 @@ RAW_SPECS = [
         ),
         kinds={"duckdb"},
         owners=["team:data-engineering"],
+        deps=[landing_asset_key(obj.folder)],
     )
     for obj in ALL_OBJECTS
 ]

@@ -19,6 +19,8 @@ class RunReport:
     check_warnings: list[str] = field(default_factory=list)
     step_failures: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    checks_by_kind: dict[str, int] = field(default_factory=dict)
+    report_file: str | None = None
 
     @classmethod
     def from_result(cls, result: dg.ExecuteInProcessResult) -> RunReport:
@@ -28,8 +30,13 @@ class RunReport:
             if key.startswith("raw/"):
                 rows = event.materialization.metadata.get("dagster/row_count")
                 report.loaded.append(f"{key.removeprefix('raw/')}: {rows.value if rows else '?':,}")
+        if "sales_report" in materialized:
+            path = materialized["sales_report"].materialization.metadata.get("path")
+            report.report_file = str(path.value) if path else None
         for evaluation in result.get_asset_check_evaluations():
             name = f"{evaluation.asset_key.to_user_string()} · {evaluation.check_name}"
+            kind = _check_kind(evaluation.check_name)
+            report.checks_by_kind[kind] = report.checks_by_kind.get(kind, 0) + 1
             if evaluation.passed:
                 report.checks_passed += 1
                 continue
@@ -58,6 +65,7 @@ class RunReport:
         lines.append(
             f"checks: {self.checks_passed} passed, {len(self.check_failures)} failed, "
             f"{len(self.check_warnings)} warnings"
+            + (f" ({', '.join(f'{n} {k}' for k, n in sorted(self.checks_by_kind.items()))})")
         )
         lines += [f"  WARNING {w}" for w in self.check_warnings]
         lines += [f"  FAILED  {f}" for f in self.check_failures]
@@ -66,7 +74,10 @@ class RunReport:
             lines.append(f"skipped: {', '.join(self.skipped)}")
         serving = Settings.from_env().serving
         if self.published:
-            lines.append(f"published {serving} in {seconds:.1f}s\n")
+            lines.append(f"published {serving} in {seconds:.1f}s")
+            if self.report_file:
+                lines.append(f"report:    {self.report_file}")
+            lines.append("")
             lines.append(headline_table(serving))
         else:
             lines.append(
@@ -74,6 +85,14 @@ class RunReport:
                 "Fix the errors above and run again."
             )
         return "\n".join(lines)
+
+
+def _check_kind(check_name: str) -> str:
+    if check_name.startswith("data_contract") or check_name.startswith("data_quality"):
+        return "data contract"
+    if check_name == "great_expectations":
+        return "Great Expectations"
+    return "dbt tests"
 
 
 def _metadata_text(metadata: dict[str, dg.MetadataValue]) -> str:

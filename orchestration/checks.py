@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import dagster as dg
 import duckdb
 
+from orchestration.metadata import violations_markdown
 from orchestration.settings import Settings
 
 DQ_ASSET = dg.AssetKey(["intermediate", "int_data_quality_issues"])
@@ -70,7 +71,11 @@ def data_contract_checks() -> Iterator[dg.AssetCheckResult]:
         check_name="data_contract_errors",
         passed=not errors,
         severity=dg.AssetCheckSeverity.ERROR,
-        metadata={"violations": len(errors), "details": dg.MetadataValue.md(_markdown(errors))},
+        metadata={
+            "violations": len(errors),
+            "details": dg.MetadataValue.md(_markdown(errors)),
+            "failing_rows": dg.MetadataValue.md(violations_markdown(DQ_TABLE, "error")),
+        },
         description="; ".join(m for _, m in errors[:MAX_LISTED]) or None,
     )
     yield dg.AssetCheckResult(
@@ -78,7 +83,11 @@ def data_contract_checks() -> Iterator[dg.AssetCheckResult]:
         check_name="data_contract_warnings",
         passed=not warnings,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"warnings": len(warnings), "details": dg.MetadataValue.md(_markdown(warnings))},
+        metadata={
+            "warnings": len(warnings),
+            "details": dg.MetadataValue.md(_markdown(warnings)),
+            "failing_rows": dg.MetadataValue.md(violations_markdown(DQ_TABLE, "warn")),
+        },
         description=_count_by_check(warnings) or None,
     )
 

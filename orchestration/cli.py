@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -136,6 +137,13 @@ def build_parser() -> argparse.ArgumentParser:
     refresh = commands.add_parser(
         "refresh",
         help="load, build, check and publish; exit 0 only if the marts were published",
+        description=textwrap.fill(
+            "Load the landing folder into the build warehouse, build every dbt model, run "
+            "every check (dbt tests, data contract, Great Expectations), publish the marts to the "
+            "serving file and write the HTML report. Prints a line per step, then a summary. Exits 0 "
+            "only if the marts were published; otherwise the serving file is left as it was.",
+            88,
+        ),
         epilog=ENVIRONMENT_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -146,6 +154,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo",
         help="generate a demo landing and refresh it end to end",
+        description=textwrap.fill(
+            "Write a generated landing (Salesforce-shaped CRM exports, ad spend, S&M "
+            "expenses, quotas; same seed, same data), then refresh it exactly as `salesops refresh`: "
+            "warehouse, checks, serving file and HTML report.",
+            88,
+        ),
         epilog=ENVIRONMENT_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

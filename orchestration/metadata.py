@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.settings import Settings
 from orchestration.summary import HEADLINE_COLUMNS, _fmt
 
 PREVIEW_MONTHS = 3
@@ -40,3 +41,26 @@ def markdown_table(columns: list[str], rows: list[tuple[object, ...]], limit: in
     if len(rows) > limit:
         lines.append(f"\n... and {len(rows) - limit} more rows")
     return "\n".join(lines)
+
+
+VIOLATION_COLUMNS = (
+    "check_name",
+    "object_name",
+    "record_id",
+    "field_name",
+    "field_value",
+    "source_file",
+    "source_row",
+)
+MAX_VIOLATION_ROWS = 25
+
+
+def violations_markdown(table: str, severity: str, limit: int = MAX_VIOLATION_ROWS) -> str:
+    """The failing rows of the data-contract table (one per violating record), as a Markdown table."""
+    with duckdb.connect(str(Settings.from_env().warehouse), read_only=True) as con:
+        rows = con.execute(
+            f"select {', '.join(VIOLATION_COLUMNS)} from {table} where severity = ? "
+            "order by check_name, source_file, source_row, record_id",
+            [severity],
+        ).fetchall()
+    return markdown_table(list(VIOLATION_COLUMNS), rows, limit)

@@ -38,7 +38,7 @@ class ProgressPrinter:
         self.dbt_problems: dict[str, int] = {}
         self.rows_loaded = 0
         self.raw_tables = 0
-        self._dbt_last_print = 0.0
+        self._dbt_last_print = float("-inf")
 
     def line(self, text: str) -> None:
         self.stream.write(f"  {text}\n")

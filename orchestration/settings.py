@@ -58,6 +58,7 @@ ENVIRONMENT_VARIABLES: tuple[tuple[str, str, str], ...] = (
     ("SALESOPS_SCHEDULE_TIMEZONE", "UTC", "time zone of the nightly 02:00 schedule"),
     ("SALESOPS_LANDING_MAX_AGE_HOURS", "36", "a landing folder with no new file for longer is flagged stale"),
     ("SALESOPS_LOG_LEVEL", "CRITICAL", "Dagster's console log level during a CLI run"),
+    ("SALESOPS_LOCK_TIMEOUT", "300", "seconds a refresh waits for another one holding the warehouse"),
     ("DAGSTER_HOME", "unset", "when set, CLI runs are recorded there and show in the Dagster UI"),
 )
 

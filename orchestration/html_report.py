@@ -291,6 +291,7 @@ header {{ border-bottom: 1px solid #ddd; margin-bottom: 1rem; }}
 .charts {{ display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }}
 table {{ border-collapse: collapse; font-size: .85rem; margin: .5rem 0 1.5rem; }}
 th, td {{ border: 1px solid #ddd; padding: .2rem .5rem; }} td {{ text-align: right; }}
+th[scope=row] {{ white-space: nowrap; text-align: left; }}
 thead th {{ background: #f4f4f4; position: sticky; top: 0; }}
 </style>
 </head>

@@ -14,6 +14,9 @@ from orchestration.row_counts import with_row_counts
 from orchestration.settings import Settings
 
 DQ_ISSUES_MODEL = "model.salesops.int_data_quality_issues"
+# Models that exist to judge the data, not to report on it: the UI groups them as `quality`,
+# with the data-contract checks that read them.
+QUALITY_MODELS = {"int_data_quality_issues"}
 
 
 class SalesOpsTranslator(DagsterDbtTranslator):
@@ -28,6 +31,8 @@ class SalesOpsTranslator(DagsterDbtTranslator):
         fqn = dbt_resource_props.get("fqn", [])
         if dbt_resource_props["resource_type"] == "seed":
             return "reference"
+        if dbt_resource_props["name"] in QUALITY_MODELS:
+            return "quality"
         return fqn[1] if len(fqn) > 2 else None
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:

@@ -159,3 +159,27 @@ def test_help_names_every_environment_variable_the_code_reads() -> None:
     for help_text in [parser.format_help(), *(p.format_help() for p in subcommands.values())]:
         for name in documented:
             assert name in help_text
+
+
+def test_every_asset_is_grouped_by_layer_described_and_owned() -> None:
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    layers = {"raw", "staging", "intermediate", "reference", "marts", "quality", "serving"}
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        name = key.to_user_string()
+        assert node.group_name in layers, name
+        # dagster-dbt falls back to the model's SQL when the yml has no description.
+        description = (node.description or "").strip().lower()
+        assert description and not description.startswith(("select", "with", "{{")), name
+        assert node.owners, name
+    groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert groups == layers
+    assert graph.get(dg.AssetKey(["intermediate", "int_data_quality_issues"])).group_name == "quality"
+    landing = {k for k in graph.get_all_asset_keys() if k.path[0] == "landing"}
+    assert {k.path[1] for k in landing} == set(LANDING_FOLDERS)
+    # Each landing folder has a freshness check; the raw tables hang below their folder.
+    checks = {k.asset_key for k in graph.asset_check_keys if "freshness" in k.name}
+    assert landing <= checks
+    assert dg.AssetKey(["landing", "crm"]) in graph.get(dg.AssetKey(["raw", "crm_opportunity"])).parent_keys

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from orchestration.metadata import violations_markdown
 from orchestration.settings import Settings
 from orchestration.warehouse import is_postgres, query_build, read_build_tables
 
@@ -148,7 +149,11 @@ def data_contract_checks() -> Iterator[dg.AssetCheckResult]:
         check_name="data_contract_errors",
         passed=not errors,
         severity=dg.AssetCheckSeverity.ERROR,
-        metadata={"violations": len(errors), "details": dg.MetadataValue.md(_markdown(errors))},
+        metadata={
+            "violations": len(errors),
+            "details": dg.MetadataValue.md(_markdown(errors)),
+            "failing_rows": dg.MetadataValue.md(violations_markdown(DQ_TABLE, "error")),
+        },
         description="; ".join(m for _, m in errors[:MAX_LISTED]) or None,
     )
     yield dg.AssetCheckResult(
@@ -156,7 +161,11 @@ def data_contract_checks() -> Iterator[dg.AssetCheckResult]:
         check_name="data_contract_warnings",
         passed=not warnings,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"warnings": len(warnings), "details": dg.MetadataValue.md(_markdown(warnings))},
+        metadata={
+            "warnings": len(warnings),
+            "details": dg.MetadataValue.md(_markdown(warnings)),
+            "failing_rows": dg.MetadataValue.md(violations_markdown(DQ_TABLE, "warn")),
+        },
         description=_count_by_check(warnings) or None,
     )
 

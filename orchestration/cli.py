@@ -10,25 +10,15 @@ import json
 import logging
 import os
 import sys
+import textwrap
 import time
 from pathlib import Path
 
 import yaml
 
-ENVIRONMENT_HELP = """
-environment variables:
-  SALESOPS_LANDING_DIR   landing folder to load (default: landing/)
-  SALESOPS_WAREHOUSE     build warehouse, DuckDB file (default: data/warehouse.duckdb)
-  SALESOPS_SERVING       serving file BI reads (default: data/serving.duckdb)
-  SALESOPS_QUALITY_DOCS  Great Expectations Data Docs folder (default: beside the warehouse)
-  SALESOPS_DBT_VARS      dbt vars as a JSON object (--var wins over it)
-  DAGSTER_HOME           when set, runs are recorded there and show in the Dagster UI
-  SALESOPS_LOG_LEVEL     Dagster's console log level during a run (default CRITICAL: summary only)
-  SALESOPS_TARGET        duckdb (default) or postgres: the warehouse dbt builds on and BI reads
-  SALESOPS_PG_HOST, SALESOPS_PG_PORT, SALESOPS_PG_USER, SALESOPS_PG_PASSWORD, SALESOPS_PG_DBNAME
-                         the PostgreSQL warehouse (each falls back to PGHOST, PGPORT, ...)
-  SALESOPS_PG_BI_ROLE, SALESOPS_PG_BI_PASSWORD   the read-only BI role (pg-grant-bi-role)
-"""
+from orchestration.settings import environment_help
+
+ENVIRONMENT_HELP = "\n" + environment_help()
 
 
 def _parse_vars(pairs: list[str]) -> dict[str, object]:
@@ -65,6 +55,7 @@ def run_refresh(dbt_vars: dict[str, object]) -> bool:
 
     from orchestration.definitions import defs
     from orchestration.jobs import FULL_REFRESH_JOB_NAME
+    from orchestration.progress import DbtLogTee, ProgressPrinter, progress_logger
     from orchestration.report import RunReport
     from orchestration.settings import Settings
 
@@ -82,19 +73,24 @@ def run_refresh(dbt_vars: dict[str, object]) -> bool:
     if dbt_vars:
         print(f"dbt vars:  {json.dumps(dbt_vars)}")
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    printer = ProgressPrinter(sys.stdout)
     job = defs.resolve_job_def(FULL_REFRESH_JOB_NAME)
+    job = job.with_logger_defs({"console": dg.colored_console_logger, "progress": progress_logger(printer)})
     # dagster-dbt echoes every dbt log line to stdout: keep that in a file, show the summary.
     log_path = settings.warehouse.parent / "logs" / f"refresh-{time.strftime('%Y%m%dT%H%M%S')}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    print(f"running load -> dbt build -> checks -> publish (dbt log: {log_path}) ...", flush=True)
+    print(f"running load -> dbt build -> checks -> publish -> report (dbt log: {log_path})", flush=True)
     log_level = os.environ.get("SALESOPS_LOG_LEVEL", "CRITICAL")
     started = time.perf_counter()
-    with open(log_path, "w", encoding="utf-8") as log_file, contextlib.redirect_stdout(log_file):
+    with (
+        open(log_path, "w", encoding="utf-8") as log_file,
+        contextlib.redirect_stdout(DbtLogTee(log_file, printer)),
+    ):
         result = job.execute_in_process(
             run_config={
                 "ops": {"salesops_dbt_models": {"config": {"dbt_vars_json": json.dumps(dbt_vars)}}},
                 # The summary below says what failed; Dagster's own log only on request.
-                "loggers": {"console": {"config": {"log_level": log_level}}},
+                "loggers": {"console": {"config": {"log_level": log_level}}, "progress": {}},
             },
             instance=instance,
             raise_on_error=False,
@@ -162,6 +158,13 @@ def build_parser() -> argparse.ArgumentParser:
     refresh = commands.add_parser(
         "refresh",
         help="load, build, check and publish; exit 0 only if the marts were published",
+        description=textwrap.fill(
+            "Load the landing folder into the build warehouse, build every dbt model, run "
+            "every check (dbt tests, data contract, Great Expectations), publish the marts to the "
+            "serving file and write the HTML report. Prints a line per step, then a summary. Exits 0 "
+            "only if the marts were published; otherwise the serving file is left as it was.",
+            88,
+        ),
         epilog=ENVIRONMENT_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -172,6 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo",
         help="generate a demo landing and refresh it end to end",
+        description=textwrap.fill(
+            "Write a generated landing (Salesforce-shaped CRM exports, ad spend, S&M "
+            "expenses, quotas; same seed, same data), then refresh it exactly as `salesops refresh`: "
+            "warehouse, checks, serving file and HTML report.",
+            88,
+        ),
         epilog=ENVIRONMENT_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -10,9 +10,14 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.checks import contract_violations, rejected_row_messages
 from orchestration.dbt_project import salesops_dbt_project
+from orchestration.row_counts import with_row_counts
+from orchestration.settings import Settings
 
 DQ_ISSUES_MODEL = "model.salesops.int_data_quality_issues"
 REJECTS_MODEL = "model.salesops.int_rejected_rows"
+# Models that exist to judge the data, not to report on it: the UI groups them as `quality`,
+# with the data-contract checks that read them.
+QUALITY_MODELS = {"int_data_quality_issues", "int_rejected_rows", "int_load_reconciliation"}
 
 
 class SalesOpsTranslator(DagsterDbtTranslator):
@@ -27,6 +32,8 @@ class SalesOpsTranslator(DagsterDbtTranslator):
         fqn = dbt_resource_props.get("fqn", [])
         if dbt_resource_props["resource_type"] == "seed":
             return "reference"
+        if dbt_resource_props["name"] in QUALITY_MODELS:
+            return "quality"
         return fqn[1] if len(fqn) > 2 else None
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
@@ -61,7 +68,9 @@ def salesops_dbt_models(
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
     invocation = dbt.cli(args, context=context, raise_on_error=False)
-    yield from invocation.stream()
+    yield from with_row_counts(
+        invocation.stream(), Settings.from_env().warehouse, salesops_dbt_project.manifest_path
+    )
     if not invocation.is_successful():
         results = invocation.get_artifact("run_results.json").get("results", [])
         failures = [

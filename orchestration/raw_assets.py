@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 import dagster as dg
 
+from orchestration.landing_assets import landing_asset_key
 from orchestration.publish_postgres import drop_build_schema
 from orchestration.settings import Settings
 from orchestration.warehouse import is_postgres
@@ -27,6 +28,7 @@ RAW_SPECS = [
         ),
         kinds={"duckdb"},
         owners=["team:data-engineering"],
+        deps=[landing_asset_key(obj.folder)],
     )
     for obj in ALL_OBJECTS
 ]

@@ -21,6 +21,8 @@ class RunReport:
     skipped: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
     new_columns: list[str] = field(default_factory=list)
+    checks_by_kind: dict[str, int] = field(default_factory=dict)
+    report_file: str | None = None
 
     @classmethod
     def from_result(cls, result: dg.ExecuteInProcessResult) -> RunReport:
@@ -33,8 +35,13 @@ class RunReport:
                 drift = event.materialization.metadata.get("columns_outside_contract")
                 if drift is not None and str(drift.value) != "(none)":
                     report.new_columns += str(drift.value).splitlines()
+        if "sales_report" in materialized:
+            path = materialized["sales_report"].materialization.metadata.get("path")
+            report.report_file = str(path.value) if path else None
         for evaluation in result.get_asset_check_evaluations():
             name = f"{evaluation.asset_key.to_user_string()} · {evaluation.check_name}"
+            kind = _check_kind(evaluation.check_name)
+            report.checks_by_kind[kind] = report.checks_by_kind.get(kind, 0) + 1
             if evaluation.check_name == "rejected_rows":
                 # Said whether or not it passed: rows left out within the threshold still matter.
                 report.rejected.append(evaluation.description or "")
@@ -74,6 +81,7 @@ class RunReport:
         lines.append(
             f"checks: {self.checks_passed} passed, {len(self.check_failures)} failed, "
             f"{len(self.check_warnings)} warnings"
+            + (f" ({', '.join(f'{n} {k}' for k, n in sorted(self.checks_by_kind.items()))})")
         )
         lines += [f"  WARNING {w}" for w in self.check_warnings]
         lines += [f"  FAILED  {f}" for f in self.check_failures]
@@ -83,7 +91,10 @@ class RunReport:
         serving = Settings.from_env().serving
         where = serving_location(serving)
         if self.published:
-            lines.append(f"published {where} in {seconds:.1f}s\n")
+            lines.append(f"published {where} in {seconds:.1f}s")
+            if self.report_file:
+                lines.append(f"report:    {self.report_file}")
+            lines.append("")
             lines.append(headline_table(serving))
         else:
             lines.append(
@@ -91,6 +102,16 @@ class RunReport:
                 "Fix the errors above and run again."
             )
         return "\n".join(lines)
+
+
+def _check_kind(check_name: str) -> str:
+    if check_name == "rejected_rows":
+        return "rejected rows"
+    if check_name.startswith("data_contract") or check_name.startswith("data_quality"):
+        return "data contract"
+    if check_name == "great_expectations":
+        return "Great Expectations"
+    return "dbt tests"
 
 
 def _metadata_text(metadata: dict[str, dg.MetadataValue]) -> str:

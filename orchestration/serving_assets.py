@@ -7,6 +7,7 @@ import duckdb
 
 from orchestration.checks import DQ_ASSET, GX_CHECKED_ASSETS, REJECTS_ASSET
 from orchestration.dbt_assets import salesops_dbt_models
+from orchestration.metadata import PREVIEW_MONTHS, latest_metrics_markdown
 from orchestration.publish import publish_marts
 from orchestration.publish_postgres import publish_marts_postgres
 from orchestration.settings import Settings
@@ -83,5 +84,6 @@ def serving(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
                 "\n".join(f"- `marts.{t}`: {n:,} rows" for t, n in result.tables.items())
             ),
             "checks_run": len(checks),
+            f"latest_{PREVIEW_MONTHS}_months": dg.MetadataValue.md(latest_metrics_markdown(result.serving)),
         }
     )

@@ -84,3 +84,41 @@ class Settings:
             schedule_timezone=os.environ.get("SALESOPS_SCHEDULE_TIMEZONE", "UTC"),
             max_rejects=RejectThreshold.parse(os.environ.get("SALESOPS_MAX_REJECTS") or "0"),
         )
+
+
+# Every environment variable the project reads: the CLI's help and the README list these.
+ENVIRONMENT_VARIABLES: tuple[tuple[str, str, str], ...] = (
+    ("SALESOPS_LANDING_DIR", "landing/", "landing folder to load"),
+    ("SALESOPS_WAREHOUSE", "data/warehouse.duckdb", "build warehouse, DuckDB file (pipeline only)"),
+    ("SALESOPS_SERVING", "data/serving.duckdb", "serving file BI reads (schema marts)"),
+    ("SALESOPS_QUALITY_DOCS", "beside the warehouse", "Great Expectations Data Docs folder"),
+    ("SALESOPS_REPORT", "report.html beside the serving file", "the HTML report written after each publish"),
+    ("SALESOPS_DBT_VARS", "{}", "dbt vars as a JSON object (--var wins over it)"),
+    ("SALESOPS_SCHEDULE_TIMEZONE", "UTC", "time zone of the nightly 02:00 schedule"),
+    ("SALESOPS_LANDING_MAX_AGE_HOURS", "36", "a landing folder with no new file for longer is flagged stale"),
+    ("SALESOPS_LOG_LEVEL", "CRITICAL", "Dagster's console log level during a CLI run"),
+    ("SALESOPS_LOCK_TIMEOUT", "300", "seconds a refresh waits for another one holding the warehouse"),
+    ("DAGSTER_HOME", "unset", "when set, CLI runs are recorded there and show in the Dagster UI"),
+)
+
+
+def report_path(settings: Settings) -> Path:
+    """SALESOPS_REPORT, or report.html beside the serving file."""
+    value = os.environ.get("SALESOPS_REPORT")
+    if not value:
+        return settings.serving.with_name("report.html")
+    path = Path(value)
+    return path if path.is_absolute() else Path.cwd() / path
+
+
+def landing_max_age_hours() -> float:
+    return float(os.environ.get("SALESOPS_LANDING_MAX_AGE_HOURS") or 36)
+
+
+def environment_help() -> str:
+    width = max(len(name) for name, _, _ in ENVIRONMENT_VARIABLES)
+    lines = ["environment variables (default in brackets):"]
+    lines += [
+        f"  {name.ljust(width)}  {what} [{default}]" for name, default, what in ENVIRONMENT_VARIABLES
+    ]
+    return "\n".join(lines)

@@ -197,6 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="convert CSV exports into a landing folder with a YAML mapping (sources/mappings/)",
         description="Convert CSV exports into a landing folder with a YAML mapping; then run "
         "`salesops refresh --landing-dir` on it (the command prints the line to use).",
+        epilog=ENVIRONMENT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_arguments(mapped)
     mapped.set_defaults(func=run)

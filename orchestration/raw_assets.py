@@ -32,9 +32,28 @@ RAW_SPECS = [
     )
     for obj in ALL_OBJECTS
 ]
+# The loader's own record of this load, read by dbt (source `load`).
+LOAD_LOG_SPECS = [
+    dg.AssetSpec(
+        key=raw_asset_key(table),
+        group_name="raw",
+        description=description,
+        kinds={"duckdb"},
+        owners=["team:data-engineering"],
+        deps=sorted({landing_asset_key(obj.folder) for obj in ALL_OBJECTS}, key=str),
+    )
+    for table, description in (
+        ("_load_files", "One row per landing file read: rows read, loaded and unparseable, new columns."),
+        (
+            "_load_rejects",
+            "Records the CSV reader could not parse (wrong number of fields, broken quoting, invalid "
+            "UTF-8): file, row, field, reason and the line as delivered. Never published.",
+        ),
+    )
+]
 
 
-@dg.multi_asset(specs=RAW_SPECS, name="load_landing", can_subset=False)
+@dg.multi_asset(specs=RAW_SPECS + LOAD_LOG_SPECS, name="load_landing", can_subset=False)
 def raw_landing(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
     """All landing files in one pass: one discovery, one transaction, one reading order."""
     settings = Settings.from_env()
@@ -71,6 +90,12 @@ def raw_landing(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeRes
                 ),
             },
         )
+    yield dg.MaterializeResult(
+        asset_key=raw_asset_key("_load_files"), metadata={"dagster/row_count": len(report.files)}
+    )
+    yield dg.MaterializeResult(
+        asset_key=raw_asset_key("_load_rejects"), metadata={"dagster/row_count": report.rows_rejected}
+    )
     context.log.info(
         f"loaded {report.total_rows:,} rows from {len(report.files)} files in {report.seconds:.2f}s"
         + (f"; {report.rows_rejected:,} rows could not be parsed" if report.rows_rejected else "")

@@ -165,7 +165,18 @@ def test_every_asset_is_grouped_by_layer_described_and_owned() -> None:
     from orchestration.definitions import defs
 
     graph = defs.resolve_asset_graph()
-    layers = {"raw", "staging", "intermediate", "reference", "marts", "quality", "serving"}
+    # The refresh's layers, and in front of them the connectors that write landing files.
+    layers = {
+        "raw",
+        "staging",
+        "intermediate",
+        "reference",
+        "marts",
+        "quality",
+        "serving",
+        "imports",
+        "connectors",
+    }
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         name = key.to_user_string()
@@ -176,7 +187,8 @@ def test_every_asset_is_grouped_by_layer_described_and_owned() -> None:
         assert node.owners, name
     groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
     assert groups == layers
-    assert graph.get(dg.AssetKey(["intermediate", "int_data_quality_issues"])).group_name == "quality"
+    for model in ("int_data_quality_issues", "int_rejected_rows", "int_load_reconciliation"):
+        assert graph.get(dg.AssetKey(["intermediate", model])).group_name == "quality"
     landing = {k for k in graph.get_all_asset_keys() if k.path[0] == "landing"}
     assert {k.path[1] for k in landing} == set(LANDING_FOLDERS)
     # Each landing folder has a freshness check; the raw tables hang below their folder.

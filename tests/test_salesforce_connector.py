@@ -112,7 +112,16 @@ def test_second_run_queries_from_the_cursor_and_the_warehouse_follows(
 
     warehouse = tmp_path / "wh" / "warehouse.duckdb"
     load_landing(paths.landing_dir, warehouse)
-    result = run_dbt(warehouse, "run", "--select", "stg_crm__opportunities", "stg_crm__accounts")
+    result = run_dbt(
+        warehouse,
+        "build",
+        "--select",
+        "+stg_crm__opportunities",
+        "+stg_crm__accounts",
+        "--exclude",
+        "test_type:data",
+        "test_type:unit",
+    )
     assert result.returncode == 0, result.stdout[-3000:]
     con = duckdb.connect(str(warehouse), read_only=True)
     amounts = dict(

@@ -17,10 +17,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
+
+from orchestration.warehouse import read_serving
 
 # (column of marts.sales_metrics_monthly, label, format) for the headline table.
 HEADLINE_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -87,20 +88,20 @@ def _data_value(value: object) -> str:
 
 
 def _read(serving: Path) -> dict[str, pd.DataFrame]:
-    with duckdb.connect(str(serving), read_only=True) as con:
-        return {
-            "monthly": con.execute("select * from marts.sales_metrics_monthly order by month").df(),
-            "territory": con.execute(
+    return read_serving(
+        serving,
+        {
+            "monthly": "select * from marts.sales_metrics_monthly order by month",
+            "territory": (
                 "select * from marts.sales_metrics_by_territory_monthly order by month, territory_name"
-            ).df(),
-            "funnel": con.execute(
-                "select * from marts.lead_funnel_by_channel_monthly order by month, channel"
-            ).df(),
-            "efficiency": con.execute(
+            ),
+            "funnel": "select * from marts.lead_funnel_by_channel_monthly order by month, channel",
+            "efficiency": (
                 "select * from marts.marketing_efficiency_by_channel_monthly order by month, channel"
-            ).df(),
-            "log": con.execute("select * from marts.refresh_log order by published_at desc limit 1").df(),
-        }
+            ),
+            "log": "select * from marts.refresh_log order by published_at desc limit 1",
+        },
+    )
 
 
 def _series(frame: pd.DataFrame, column: str) -> list[float | None]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
+import pandas as pd
 
-from orchestration.settings import Settings
 from orchestration.summary import HEADLINE_COLUMNS, _fmt
+from orchestration.warehouse import query_build, read_serving
 
 PREVIEW_MONTHS = 3
 
@@ -15,10 +15,9 @@ PREVIEW_MONTHS = 3
 def latest_metrics_markdown(serving: Path, months: int = PREVIEW_MONTHS) -> str:
     """The latest `months` of marts.sales_metrics_monthly as a Markdown table (newest last)."""
     columns = ", ".join(c for c, _, _ in HEADLINE_COLUMNS)
-    with duckdb.connect(str(serving), read_only=True) as con:
-        rows = con.execute(
-            f"select {columns} from marts.sales_metrics_monthly order by month desc limit ?", [months]
-        ).fetchall()
+    latest = f"select {columns} from marts.sales_metrics_monthly order by month desc limit {int(months)}"
+    frame = read_serving(serving, {"latest": latest})["latest"]
+    rows = [tuple(None if pd.isna(v) else v for v in row) for row in frame.itertuples(index=False)]
     header = "| " + " | ".join(h for _, h, _ in HEADLINE_COLUMNS) + " |"
     rule = "|" + "|".join("---" for _ in HEADLINE_COLUMNS) + "|"
     body = [
@@ -57,10 +56,11 @@ MAX_VIOLATION_ROWS = 25
 
 def violations_markdown(table: str, severity: str, limit: int = MAX_VIOLATION_ROWS) -> str:
     """The failing rows of the data-contract table (one per violating record), as a Markdown table."""
-    with duckdb.connect(str(Settings.from_env().warehouse), read_only=True) as con:
-        rows = con.execute(
-            f"select {', '.join(VIOLATION_COLUMNS)} from {table} where severity = ? "
-            "order by check_name, source_file, source_row, record_id",
-            [severity],
-        ).fetchall()
+    if severity not in ("error", "warn"):
+        raise ValueError(f"unknown severity {severity!r}")
+    frame = query_build(
+        f"select {', '.join(VIOLATION_COLUMNS)} from {table} where severity = '{severity}' "
+        "order by check_name, source_file, source_row, record_id"
+    )
+    rows = [tuple(None if pd.isna(v) else v for v in row) for row in frame.itertuples(index=False)]
     return markdown_table(list(VIOLATION_COLUMNS), rows, limit)

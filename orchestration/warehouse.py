@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from decimal import Decimal
+from pathlib import Path
 
 import pandas as pd
 
@@ -92,3 +93,14 @@ def read_build_tables(tables: list[str]) -> dict[str, pd.DataFrame | str]:
             continue
         frames[table] = query_build(f'select * from "{schema}"."{name}"')
     return frames
+
+
+def read_serving(serving: Path, queries: dict[str, str]) -> dict[str, pd.DataFrame]:
+    """What BI reads (the serving file, or schema marts on PostgreSQL): each query's result,
+    all from one connection so they see one published version."""
+    if is_postgres():
+        return {name: _frame_from_postgres(sql) for name, sql in queries.items()}
+    import duckdb
+
+    with duckdb.connect(str(serving), read_only=True) as con:
+        return {name: con.execute(sql).df() for name, sql in queries.items()}

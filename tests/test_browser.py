@@ -201,8 +201,12 @@ def materialized_run(webserver: subprocess.Popen[bytes], browser: WebDriver, wor
     browser.get(f"{BASE}/runs/{run_id}")
     time.sleep(3)
     browser.save_screenshot(str(ARTIFACTS / "02-run.png"))
+    if status != "SUCCESS":
+        # The whole server log, as an artifact: the run's failing step is rarely in the tail.
+        (ARTIFACTS / "webserver.log").write_text((workdir / "webserver.log").read_text())
     assert status == "SUCCESS", (
-        f"run {run_id} ended {status}:\n" + (workdir / "webserver.log").read_text()[-4000:]
+        f"run {run_id} ended {status} (log: test-artifacts/webserver.log):\n"
+        + (workdir / "webserver.log").read_text()[-4000:]
     )
     return run_id
 

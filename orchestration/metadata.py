@@ -17,7 +17,7 @@ def latest_metrics_markdown(serving: Path, months: int = PREVIEW_MONTHS) -> str:
     columns = ", ".join(c for c, _, _ in HEADLINE_COLUMNS)
     latest = f"select {columns} from marts.sales_metrics_monthly order by month desc limit {int(months)}"
     frame = read_serving(serving, {"latest": latest})["latest"]
-    rows = [tuple(None if pd.isna(v) else v for v in row) for row in frame.itertuples(index=False)]
+    rows = [tuple(_plain(v) for v in row) for row in frame.itertuples(index=False)]
     header = "| " + " | ".join(h for _, h, _ in HEADLINE_COLUMNS) + " |"
     rule = "|" + "|".join("---" for _ in HEADLINE_COLUMNS) + "|"
     body = [
@@ -25,6 +25,15 @@ def latest_metrics_markdown(serving: Path, months: int = PREVIEW_MONTHS) -> str:
         for row in reversed(rows)
     ]
     return "\n".join([header, rule, *body])
+
+
+def _plain(value: object) -> object:
+    """A DataFrame cell as the database gave it: NaN/NaT as None, a midnight Timestamp as a date."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date() if value == value.normalize() and value.tz is None else value.to_pydatetime()
+    return value
 
 
 def markdown_table(columns: list[str], rows: list[tuple[object, ...]], limit: int) -> str:
@@ -62,5 +71,5 @@ def violations_markdown(table: str, severity: str, limit: int = MAX_VIOLATION_RO
         f"select {', '.join(VIOLATION_COLUMNS)} from {table} where severity = '{severity}' "
         "order by check_name, source_file, source_row, record_id"
     )
-    rows = [tuple(None if pd.isna(v) else v for v in row) for row in frame.itertuples(index=False)]
+    rows = [tuple(_plain(v) for v in row) for row in frame.itertuples(index=False)]
     return markdown_table(list(VIOLATION_COLUMNS), rows, limit)

@@ -126,7 +126,15 @@ def webserver(workdir: Path) -> Iterator[subprocess.Popen[bytes]]:
         while True:
             try:
                 with urllib.request.urlopen(f"{BASE}/server_info", timeout=5):
-                    break
+                    pass
+                # Answered by ours, not by a leftover server holding the port (ours then exits).
+                time.sleep(2)
+                if server.poll() is not None:
+                    raise RuntimeError(
+                        f"dagster-webserver exited; is port {PORT} taken?\n"
+                        + (workdir / "webserver.log").read_text()[-4000:]
+                    )
+                break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(

@@ -67,6 +67,7 @@ def raw_landing(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeRes
             },
         )
     context.log.info(
-        f"loaded {report.total_rows:,} rows from {len(report.files)} files in {report.seconds:.2f}s"
+        f"loaded {len(report.files)} files in {report.seconds:.2f}s ({report.mode}); "
+        f"raw holds {report.total_rows:,} rows"
         + (f"; {report.rows_rejected:,} rows could not be parsed" if report.rows_rejected else "")
     )

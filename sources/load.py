@@ -5,11 +5,12 @@ reads), so no row passes through Python and a 10-million-row file loads in bound
 Every value is kept as delivered (VARCHAR); typing is staging's job.
 
 A load appends only the files it has not loaded before (raw._load_files remembers each file's
-path, size and modification time): when the files already loaded are, unchanged, the first
-files of the reading order, the new files are appended with their sequence numbers, exactly as a
-full rebuild would number them. Anything else (a file changed or removed, a new file sorting
-before a loaded one, another landing folder) rebuilds every raw table from all files, since
-latest-row-wins depends on the reading order. Either way the raw tables end up the same.
+path, size and modification time), numbered after the last file loaded, when every new file
+sorts after the loaded files of its own object (latest-row-wins reads an object's files in path
+order). Anything else (a file changed or removed, a new file sorting before a loaded file of its
+object, another landing folder) rebuilds every raw table from all files. Either way the raw
+tables hold the same rows in the same order per object; only _file_seq may number the files of
+different objects differently (it stays unique and in path order within each object).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import io
 import logging
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -298,22 +299,35 @@ def _new_files(
     columns = {row[0] for row in con.execute(f"DESCRIBE {FILES_TABLE}").fetchall()}
     if not {"modified_ns", "landing_dir"} <= columns:
         return None, "the earlier load did not record file sizes and times"
-    loaded = con.execute(
-        f"SELECT file, file_seq, size_bytes, modified_ns, landing_dir FROM {FILES_TABLE} ORDER BY file_seq"
-    ).fetchall()
-    current = {f.relative_path for f in inventory.files}
-    for position, (path, seq, size, modified_ns, landing_dir) in enumerate(loaded):
+    loaded = {
+        row[0]: row[1:]
+        for row in con.execute(
+            f"SELECT file, size_bytes, modified_ns, landing_dir, file_seq FROM {FILES_TABLE}"
+        ).fetchall()
+    }
+    current = {f.relative_path: f for f in inventory.files}
+    for path, (size, modified_ns, landing_dir, _) in sorted(loaded.items()):
         if landing_dir != str(inventory.root):
             return None, f"the earlier load read another landing folder ({landing_dir})"
         if path not in current:
             return None, f"{path} was loaded before and is gone"
-        file = inventory.files[position]
-        if file.relative_path != path or seq != position:
-            return None, f"new file {file.relative_path} sorts before the loaded {path}"
-        stat = file.path.stat()
+        stat = current[path].path.stat()
         if (stat.st_size, stat.st_mtime_ns) != (size, modified_ns):
             return None, f"{path} changed since it was loaded (size or modification time)"
-    return inventory.files[len(loaded) :], f"{len(inventory.files) - len(loaded)} new file(s)"
+    # Latest-row-wins reads an object's files in path order: a new file may only come after
+    # every loaded file of its object. Files of other objects do not matter.
+    last_loaded: dict[str, str] = {}
+    for path in loaded:
+        name = current[path].object.name
+        last_loaded[name] = max(last_loaded.get(name, path), path)
+    new = [f for f in inventory.files if f.relative_path not in loaded]
+    for file in new:
+        last = last_loaded.get(file.object.name)
+        if last is not None and file.relative_path < last:
+            return None, f"new file {file.relative_path} sorts before the loaded {last}"
+    # Sequence numbers go on from the last one used: unique, and in path order within an object.
+    next_seq = max((row[3] for row in loaded.values()), default=-1) + 1
+    return [replace(f, sequence=next_seq + i) for i, f in enumerate(new)], f"{len(new)} new file(s)"
 
 
 def load_inventory(

@@ -114,3 +114,45 @@ def test_a_changed_or_removed_file_forces_a_full_reload(tmp_path: Path) -> None:
     report = load_landing(landing, warehouse)
     assert report.mode == "full: crm/2024-01-01/Account.csv was loaded before and is gone"
     assert report.rows_by_table["crm_account"] == 2  # day 2 only: Acme Corp and Gamma
+
+
+def test_a_new_file_before_another_objects_file_is_appended(tmp_path: Path) -> None:
+    """Path order: 2024-01-01/Account (loaded), 2024-01-02/Account (new), 2024-01-03/User
+    (loaded). Only an object's own files order its rows, so the new Account file is appended:
+    numbered 2 (after the User file's 1), where a full rebuild numbers it 1 and the User file 2."""
+    landing = tmp_path / "landing"
+    write(landing, "crm/2024-01-01/Account.csv", DAY_1)
+    write(landing, "crm/2024-01-03/User.csv", "Id,CreatedDate,Name\n005A,2024-01-01,Ann\n")
+    warehouse = tmp_path / "wh.duckdb"
+    load_landing(landing, warehouse)
+    write(landing, "crm/2024-01-02/Account.csv", DAY_2)
+    assert load_landing(landing, warehouse).mode == "incremental: 1 new file(s)"
+
+    rebuilt = tmp_path / "rebuilt.duckdb"
+    load_landing(landing, rebuilt, full_reload=True)
+
+    def without_file_seq(snapshot: dict[str, list[tuple]], warehouse: Path) -> dict[str, list[tuple]]:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            kept: dict[str, list[tuple]] = {}
+            for table in snapshot:
+                names = [r[0] for r in con.execute(f"DESCRIBE raw.{table}").fetchall()]
+                names = [n for n in names if n not in ("_loaded_at", "loaded_at")]
+                drop = {i for i, n in enumerate(names) if n in ("_file_seq", "file_seq")}
+                kept[table] = sorted(
+                    (tuple(v for i, v in enumerate(row) if i not in drop) for row in snapshot[table]),
+                    key=repr,
+                )
+        return kept
+
+    assert without_file_seq(raw_snapshot(warehouse), warehouse) == without_file_seq(
+        raw_snapshot(rebuilt), rebuilt
+    )
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        files = con.execute("SELECT file, file_seq FROM raw._load_files ORDER BY file_seq").fetchall()
+        rejects = con.execute("SELECT file_seq, row_number FROM raw._load_rejects").fetchall()
+    assert files == [
+        ("crm/2024-01-01/Account.csv", 0),
+        ("crm/2024-01-03/User.csv", 1),
+        ("crm/2024-01-02/Account.csv", 2),
+    ]
+    assert rejects == [(2, 3)]

@@ -9,11 +9,14 @@ row 3 of day 2).
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import duckdb
 
+from sources.demo.generator import generate_landing
 from sources.load import load_landing
+from tests.conftest import run_dbt
 from tests.conftest import write_landing_file as write
 
 DAY_1 = "Id,CreatedDate,Name\n001A,2024-01-01,Acme\n001B,2024-01-01,Beta\n"
@@ -156,3 +159,42 @@ def test_a_new_file_before_another_objects_file_is_appended(tmp_path: Path) -> N
         ("crm/2024-01-02/Account.csv", 2),
     ]
     assert rejects == [(2, 3)]
+
+
+def test_incremental_and_full_loads_build_identical_marts(tmp_path: Path) -> None:
+    """The demo landing without its last nightly export is loaded, then the export arrives and
+    is appended; dbt builds the marts on that warehouse and on a full reload of the same
+    landing, and every mart table holds the same rows in both."""
+    landing = tmp_path / "landing"
+    generate_landing(landing, scale=0.05, seed=3)
+    last_day = max((landing / "crm").iterdir())
+    held_back = tmp_path / "held_back"
+    shutil.move(last_day, held_back)
+    incremental = tmp_path / "incremental" / "warehouse.duckdb"
+    load_landing(landing, incremental)
+    shutil.move(held_back, last_day)
+    report = load_landing(landing, incremental)
+    assert report.mode == f"incremental: {len(list(last_day.iterdir()))} new file(s)"
+    rebuilt = tmp_path / "rebuilt" / "warehouse.duckdb"
+    load_landing(landing, rebuilt, full_reload=True)
+
+    for warehouse in (incremental, rebuilt):
+        result = run_dbt(warehouse, "build", "--exclude-resource-type", "test", "unit_test")
+        assert result.returncode == 0, result.stdout[-3000:]
+    with duckdb.connect(str(incremental), read_only=True) as con:
+        con.execute(f"ATTACH '{rebuilt}' AS rebuilt (READ_ONLY)")
+        marts = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' "
+                "AND database_name = current_database()"
+            ).fetchall()
+        ]
+        assert len(marts) > 10
+        for table in marts:
+            for left, right in (("marts", "rebuilt.marts"), ("rebuilt.marts", "marts")):
+                differing = con.execute(
+                    f"SELECT count(*) FROM (SELECT * FROM {left}.{table} "
+                    f"EXCEPT ALL SELECT * FROM {right}.{table})"
+                ).fetchone()[0]
+                assert differing == 0, f"marts.{table}: {differing} row(s) of {left} not in {right}"

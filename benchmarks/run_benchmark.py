@@ -24,6 +24,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from orchestration.manifest import build_target_path  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 BIN = Path(sys.executable).parent
@@ -143,7 +146,8 @@ def refresh(env: dict[str, str], work: Path, label: str) -> dict[str, tuple[floa
         in_steps += end - start
         figures[stage] = (end - start, measured.peak(start, end))
     # Inside the dbt step: dbt's own clock, and the SQL time of models and of tests.
-    results = json.loads((ROOT / "dbt_project" / "target" / "run_results.json").read_text(encoding="utf-8"))
+    target = build_target_path(Path(env["SALESOPS_WAREHOUSE"]))
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
     figures["  dbt: invocation (dbt's clock)"] = (results["elapsed_time"], 0)
     for kind, prefix in (("models", "model."), ("data tests", "test."), ("unit tests", "unit_test.")):
         seconds = sum(r["execution_time"] for r in results["results"] if r["unique_id"].startswith(prefix))
@@ -226,7 +230,7 @@ def floor(
     # Same file name: the compiled SQL names the database after it ("warehouse").
     copy = copy_dir / warehouse.name
     shutil.copy2(warehouse, copy)
-    target = ROOT / "dbt_project" / "target"
+    target = build_target_path(warehouse)
     measured = run_measured([PYTHON, __file__, "_floor", str(copy), str(target)], env, work / f"{label}.log")
     if measured.returncode != 0:
         raise SystemExit(f"floor failed; see {work / f'{label}.log'}")

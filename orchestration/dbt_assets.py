@@ -10,7 +10,8 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.checks import contract_violations, rejected_row_messages
 from orchestration.dbt_project import salesops_dbt_project
-from orchestration.manifest import MANIFEST
+from orchestration.manifest import build_target_path
+from orchestration.settings import Settings
 
 DQ_ISSUES_MODEL = "model.salesops.int_data_quality_issues"
 REJECTS_MODEL = "model.salesops.int_rejected_rows"
@@ -61,9 +62,9 @@ def salesops_dbt_models(
     dbt_vars = dbt_vars_from(config)
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
-    # The target folder `dbt parse` wrote, not dagster-dbt's new folder per run: there dbt finds
-    # partial_parse.msgpack and re-parses only what changed (a full parse costs ~20 s per run).
-    invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=MANIFEST.parent)
+    # A kept target folder per warehouse, so dbt parses only what changed (see build_target_path).
+    target = build_target_path(Settings.from_env().warehouse)
+    invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target)
     yield from invocation.stream()
     if not invocation.is_successful():
         results = invocation.get_artifact("run_results.json").get("results", [])

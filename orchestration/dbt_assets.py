@@ -10,6 +10,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.checks import contract_violations, rejected_row_messages
 from orchestration.dbt_project import salesops_dbt_project
+from orchestration.manifest import build_target_path
 from orchestration.row_counts import with_row_counts
 from orchestration.settings import Settings
 
@@ -67,7 +68,9 @@ def salesops_dbt_models(
     dbt_vars = dbt_vars_from(config)
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
-    invocation = dbt.cli(args, context=context, raise_on_error=False)
+    # A kept target folder per warehouse, so dbt parses only what changed (see build_target_path).
+    target = build_target_path(Settings.from_env().warehouse)
+    invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target)
     yield from with_row_counts(
         invocation.stream(), Settings.from_env().warehouse, salesops_dbt_project.manifest_path
     )

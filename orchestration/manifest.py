@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 from pathlib import Path
 
@@ -17,6 +18,18 @@ def _newest_source_mtime() -> float:
     for folder in _SOURCE_DIRS:
         paths += [p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file()]
     return max((p.stat().st_mtime for p in paths if p.exists()), default=0.0)
+
+
+def build_target_path(warehouse: Path) -> Path:
+    """The dbt target folder of builds into `warehouse`, kept between runs.
+
+    dagster-dbt would give every run a new folder, where dbt never finds its
+    partial_parse.msgpack and parses the whole project again (seconds per run), and artifacts
+    pile up. One folder per warehouse, because the profile (the warehouse path) is part of
+    dbt's parse state and two warehouses' builds must not overwrite each other's artifacts.
+    """
+    key = hashlib.sha1(str(warehouse.resolve()).encode()).hexdigest()[:10]
+    return MANIFEST.parent / f"build-{key}"
 
 
 def ensure_manifest() -> None:

@@ -97,7 +97,8 @@ def raw_landing(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeRes
         asset_key=raw_asset_key("_load_rejects"), metadata={"dagster/row_count": report.rows_rejected}
     )
     context.log.info(
-        f"loaded {report.total_rows:,} rows from {len(report.files)} files in {report.seconds:.2f}s"
+        f"loaded {len(report.files)} files in {report.seconds:.2f}s ({report.mode}); "
+        f"raw holds {report.total_rows:,} rows"
         + (f"; {report.rows_rejected:,} rows could not be parsed" if report.rows_rejected else "")
     )
     if is_postgres():

@@ -2,8 +2,15 @@
 
 DuckDB's own CSV reader does the parsing (RFC 4180 quoting, multi-line fields, parallel
 reads), so no row passes through Python and a 10-million-row file loads in bounded memory.
-Every value is kept as delivered (VARCHAR); typing is staging's job. Each raw table is rebuilt
-from all landing files on every run, which makes the load idempotent.
+Every value is kept as delivered (VARCHAR); typing is staging's job.
+
+A load appends only the files it has not loaded before (raw._load_files remembers each file's
+path, size and modification time), numbered after the last file loaded, when every new file
+sorts after the loaded files of its own object (latest-row-wins reads an object's files in path
+order). Anything else (a file changed or removed, a new file sorting before a loaded file of its
+object, another landing folder) rebuilds every raw table from all files. Either way the raw
+tables hold the same rows in the same order per object; only _file_seq may number the files of
+different objects differently (it stays unique and in path order within each object).
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ import io
 import logging
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,6 +58,8 @@ class LoadReport:
     ignored: list[str] = field(default_factory=list)
     rows_by_table: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    # "full: <why>" or "incremental: <n> new file(s)"; `files` holds only this run's files.
+    mode: str = ""
 
     @property
     def total_rows(self) -> int:
@@ -158,7 +167,7 @@ def _create_load_tables(con: duckdb.DuckDBPyConnection) -> None:
         f"""CREATE TABLE {FILES_TABLE} (
             file VARCHAR, object_name VARCHAR, raw_table VARCHAR, file_seq INTEGER,
             size_bytes BIGINT, rows_read BIGINT, rows_loaded BIGINT, rows_rejected BIGINT,
-            extra_columns VARCHAR, loaded_at TIMESTAMP)"""
+            extra_columns VARCHAR, loaded_at TIMESTAMP, modified_ns BIGINT, landing_dir VARCHAR)"""
     )
     con.execute(f"DROP TABLE IF EXISTS {REJECTS_TABLE}")
     con.execute(
@@ -259,29 +268,89 @@ def _load_file(con: duckdb.DuckDBPyConnection, file: LandingFile, loaded_at: dat
     con.execute(
         f"INSERT INTO {table} BY NAME SELECT {', '.join(select)} FROM ({landed}) AS landed{numbering}"
     )
+    stat = file.path.stat()
     con.execute(
-        f"INSERT INTO {FILES_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO {FILES_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             file.relative_path, file.object.name, file.object.table, file.sequence,
-            file.path.stat().st_size, rows + rejected, rows, rejected, ",".join(extra) or None, loaded_at,
+            stat.st_size, rows + rejected, rows, rejected, ",".join(extra) or None, loaded_at,
+            stat.st_mtime_ns, str(file.path)[: -len(file.relative_path) - 1],
         ],
     )
     con.execute("DROP TABLE _landing_file")
     return FileLoad(file.relative_path, file.object.name, rows, extra, rejected)
 
 
-def load_inventory(con: duckdb.DuckDBPyConnection, inventory: LandingInventory) -> LoadReport:
-    """Rebuild schema raw from the files of an inventory, in one transaction."""
+def _new_files(
+    con: duckdb.DuckDBPyConnection, inventory: LandingInventory
+) -> tuple[list[LandingFile] | None, str]:
+    """The files to append to what raw holds, or None and the reason a full rebuild is needed."""
+    tables = {
+        row[0]
+        for row in con.execute(
+            "SELECT table_name FROM duckdb_tables() "
+            "WHERE schema_name = ? AND database_name = current_database()",
+            [RAW_SCHEMA],
+        ).fetchall()
+    }
+    needed = {obj.table for obj in ALL_OBJECTS} | {FILES_TABLE.split(".")[1], REJECTS_TABLE.split(".")[1]}
+    if not needed <= tables:
+        return None, "no complete earlier load in this warehouse"
+    columns = {row[0] for row in con.execute(f"DESCRIBE {FILES_TABLE}").fetchall()}
+    if not {"modified_ns", "landing_dir"} <= columns:
+        return None, "the earlier load did not record file sizes and times"
+    loaded = {
+        row[0]: row[1:]
+        for row in con.execute(
+            f"SELECT file, size_bytes, modified_ns, landing_dir, file_seq FROM {FILES_TABLE}"
+        ).fetchall()
+    }
+    current = {f.relative_path: f for f in inventory.files}
+    for path, (size, modified_ns, landing_dir, _) in sorted(loaded.items()):
+        if landing_dir != str(inventory.root):
+            return None, f"the earlier load read another landing folder ({landing_dir})"
+        if path not in current:
+            return None, f"{path} was loaded before and is gone"
+        stat = current[path].path.stat()
+        if (stat.st_size, stat.st_mtime_ns) != (size, modified_ns):
+            return None, f"{path} changed since it was loaded (size or modification time)"
+    # Latest-row-wins reads an object's files in path order: a new file may only come after
+    # every loaded file of its object. Files of other objects do not matter.
+    last_loaded: dict[str, str] = {}
+    for path in loaded:
+        name = current[path].object.name
+        last_loaded[name] = max(last_loaded.get(name, path), path)
+    new = [f for f in inventory.files if f.relative_path not in loaded]
+    for file in new:
+        last = last_loaded.get(file.object.name)
+        if last is not None and file.relative_path < last:
+            return None, f"new file {file.relative_path} sorts before the loaded {last}"
+    # Sequence numbers go on from the last one used: unique, and in path order within an object.
+    next_seq = max((row[3] for row in loaded.values()), default=-1) + 1
+    return [replace(f, sequence=next_seq + i) for i, f in enumerate(new)], f"{len(new)} new file(s)"
+
+
+def load_inventory(
+    con: duckdb.DuckDBPyConnection, inventory: LandingInventory, *, full_reload: bool = False
+) -> LoadReport:
+    """Bring schema raw up to the files of an inventory, in one transaction: append the new
+    files when that gives the same tables as a rebuild, else (or if full_reload) rebuild."""
     started = time.perf_counter()
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
     report = LoadReport(landing_dir=str(inventory.root), ignored=list(inventory.ignored))
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
-        for obj in ALL_OBJECTS:
-            _create_raw_table(con, obj)
-        _create_load_tables(con)
-        for file in inventory.files:
+        to_load, why = (None, "requested") if full_reload else _new_files(con, inventory)
+        if to_load is None:
+            report.mode = f"full: {why}"
+            for obj in ALL_OBJECTS:
+                _create_raw_table(con, obj)
+            _create_load_tables(con)
+            to_load = inventory.files
+        else:
+            report.mode = f"incremental: {why}"
+        for file in to_load:
             report.files.append(_load_file(con, file, loaded_at))
         for obj in ALL_OBJECTS:
             count = con.execute(f"SELECT count(*) FROM {RAW_SCHEMA}.{obj.table}").fetchone()[0]
@@ -293,17 +362,18 @@ def load_inventory(con: duckdb.DuckDBPyConnection, inventory: LandingInventory) 
     report.seconds = time.perf_counter() - started
     for name in report.ignored:
         log.warning("ignored landing file (no contract object): %s", name)
+    log.info("load (%s): %d file(s) in %.2fs", report.mode, len(report.files), report.seconds)
     return report
 
 
-def load_landing(landing_dir: Path, warehouse: Path) -> LoadReport:
-    """Discover and load a landing folder into `warehouse` (a DuckDB file)."""
+def load_landing(landing_dir: Path, warehouse: Path, *, full_reload: bool = False) -> LoadReport:
+    """Discover and load a landing folder into `warehouse` (a DuckDB file); see load_inventory."""
     inventory = discover(landing_dir)
     if not any(f.object.is_crm for f in inventory.files):
         raise LandingError(f"landing folder {landing_dir} holds no CRM files (crm/**/<Object>.csv)")
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     with connect_for_writing(warehouse) as con:
-        return load_inventory(con, inventory)
+        return load_inventory(con, inventory, full_reload=full_reload)
 
 
 def connect_for_writing(warehouse: Path, timeout_seconds: float | None = None) -> duckdb.DuckDBPyConnection:
@@ -335,9 +405,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Load a landing folder into raw.* of a DuckDB file.")
     parser.add_argument("landing_dir", type=Path)
     parser.add_argument("warehouse", type=Path)
+    parser.add_argument("--full-reload", action="store_true", help="rebuild raw from every file")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    report = load_landing(args.landing_dir, args.warehouse)
+    report = load_landing(args.landing_dir, args.warehouse, full_reload=args.full_reload)
     for f in report.files:
         rejected = f"  ({f.rows_rejected:,} rejected)" if f.rows_rejected else ""
         print(f"{f.rows:>10,} rows  {f.relative_path}  -> {f.object_name}{rejected}")

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(**validated_rows_config('crm', 'crm_object_territory2_association')) }}
 
 {{ validated_rows(
     source('crm', 'crm_object_territory2_association'),

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(**validated_rows_config('crm', 'crm_dated_conversion_rate')) }}
 
 {{ validated_rows(
     source('crm', 'crm_dated_conversion_rate'),

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(**validated_rows_config('crm', 'crm_territory2')) }}
 
 {{ validated_rows(
     source('crm', 'crm_territory2'),

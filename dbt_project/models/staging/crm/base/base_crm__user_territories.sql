@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(**validated_rows_config('crm', 'crm_user_territory2_association')) }}
 
 {{ validated_rows(
     source('crm', 'crm_user_territory2_association'),

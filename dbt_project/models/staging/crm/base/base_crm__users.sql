@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(**validated_rows_config('crm', 'crm_user')) }}
 
 {{ validated_rows(
     source('crm', 'crm_user'),

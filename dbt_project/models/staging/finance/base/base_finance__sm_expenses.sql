@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(**validated_rows_config('finance', 'sm_expenses')) }}
 
 {{ validated_rows(
     source('finance', 'sm_expenses'),

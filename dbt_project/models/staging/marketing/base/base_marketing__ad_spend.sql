@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(**validated_rows_config('marketing', 'ad_spend')) }}
 
 {{ validated_rows(
     source('marketing', 'ad_spend'),

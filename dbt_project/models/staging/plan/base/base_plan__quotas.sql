@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(**validated_rows_config('plan', 'quotas')) }}
 
 {{ validated_rows(
     source('plan', 'quotas'),

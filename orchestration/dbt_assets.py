@@ -40,6 +40,27 @@ class SalesOpsTranslator(DagsterDbtTranslator):
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
         return ["team:analytics-engineering"]
 
+    def get_asset_check_spec(
+        self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any], unique_id: str, project: Any
+    ) -> dg.AssetCheckSpec | None:
+        """Only the tests of what BI reads (marts) and the warnings become Dagster checks.
+
+        Every data test still runs in `dbt build`, and a failing one still fails the dbt step
+        (listed in its failure). But each Dagster check costs three event-log writes per run
+        (planned, output, evaluation): the ~300 staging and intermediate tests added ~12 s to
+        every refresh (docs/performance.md)."""
+        if not is_dagster_check(manifest, unique_id):
+            return None
+        return super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+
+
+def is_dagster_check(manifest: Mapping[str, Any], test_unique_id: str) -> bool:
+    test = manifest["nodes"][test_unique_id]
+    if str(test["config"].get("severity", "")).lower() == "warn":
+        return True
+    attached = manifest["nodes"].get(test.get("attached_node") or "", {})
+    return attached.get("fqn", [None, None])[1] == "marts"
+
 
 class DbtBuildConfig(dg.Config):
     """dbt vars of metrics.md for this run, as a JSON object.

@@ -12,6 +12,7 @@ tables that were built incrementally: the next plain build must again equal a fu
 
 from __future__ import annotations
 
+import csv
 import shutil
 from pathlib import Path
 
@@ -50,10 +51,42 @@ def assert_same_tables(built: Path, reference: Path) -> int:
     return len(tables)
 
 
+def compiled_staging_sql(warehouse: Path, model: str) -> str:
+    """The SQL the last build ran for a staging model (run_dbt keeps dbt's target beside it)."""
+    return (
+        warehouse.parent
+        / "dbt_target"
+        / "compiled"
+        / "salesops"
+        / "models"
+        / "staging"
+        / "crm"
+        / f"{model}.sql"
+    ).read_text(encoding="utf-8")
+
+
+REPLAYED_SUBJECT = "replayed older copy"
+
+
 @pytest.fixture(scope="module")
 def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo landing plus, in the last export, an older copy of a task of the first export
+    (LastModifiedDate a day before its original's): a record may arrive again in its older
+    state, and the newer row must stay current however the files were built."""
     path = tmp_path_factory.mktemp("incremental_build") / "landing"
     generate_landing(path, scale=0.05, seed=11)
+    days = sorted((path / "crm").iterdir())
+    with (days[0] / "Task.csv").open(newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        task = next(reader)
+        header = reader.fieldnames
+    assert header is not None and task["LastModifiedDate"] > "2022-12-31"
+    older = {**task, "Subject": REPLAYED_SUBJECT, "LastModifiedDate": "2022-12-31T00:00:00.000+0000"}
+    older["SystemModstamp"] = older["LastModifiedDate"]
+    with (days[-1] / "Task_replayed.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=header)
+        writer.writeheader()
+        writer.writerow(older)
     return path
 
 
@@ -83,6 +116,9 @@ def test_a_nightly_export_built_incrementally_equals_a_full_rebuild(landing: Pat
             "SELECT count(*) FROM staging.base_crm__opportunity_history"
         ).fetchone()[0]
     build(incremental)
+    # The nightly build really read only the new files (and did not fall back to a rebuild).
+    assert "appended files only" in compiled_staging_sql(incremental, "stg_crm__opportunity_history")
+    assert "appended files only" in compiled_staging_sql(incremental, "stg_crm__tasks")
 
     reference = full_rebuild_of(incremental, tmp_path)
     assert assert_same_tables(incremental, reference) > 60
@@ -94,9 +130,13 @@ def test_a_nightly_export_built_incrementally_equals_a_full_rebuild(landing: Pat
             "SELECT sum(rows_loaded) FROM raw._load_files "
             f"WHERE raw_table = 'crm_opportunity_history' AND file LIKE 'crm/{last_day.name}/%'"
         ).fetchone()[0]
+        replayed = con.execute(
+            "SELECT count(*) FROM staging.stg_crm__tasks WHERE subject = ?", [REPLAYED_SUBJECT]
+        ).fetchone()[0]
     # The export really added history rows, and they reached the incrementally kept table.
     assert new_rows > 0
     assert validated_after == validated_before + new_rows
+    assert replayed == 0
 
 
 def test_a_full_reload_under_incremental_tables_equals_a_full_rebuild(landing: Path, tmp_path: Path) -> None:
@@ -112,6 +152,8 @@ def test_a_full_reload_under_incremental_tables_equals_a_full_rebuild(landing: P
         report = load_landing(landing, incremental)
         assert report.mode.startswith("full"), report.mode
         build(incremental)
+        # Under a reloaded raw the incremental tables rebuild themselves from every row.
+        assert "appended files only" not in compiled_staging_sql(incremental, "stg_crm__tasks")
         reference = full_rebuild_of(incremental, tmp_path)
     finally:
         shutil.move(kept, removed)

@@ -36,15 +36,21 @@
     {{ to_timestamp_utc('createddate') }} as created_at,
     {{ to_timestamp_utc('lastmodifieddate') }} as last_modified_at,
     {{ to_timestamp_utc('systemmodstamp') }} as system_modstamp_at,
-    coalesce(
-        {{ to_timestamp_utc('lastmodifieddate') }},
-        {{ to_timestamp_utc('systemmodstamp') }},
-        {{ to_timestamp_utc('createddate') }}
-    ) as _last_modified_at,
+    {{ crm_last_modified_at(
+        to_timestamp_utc('lastmodifieddate'),
+        to_timestamp_utc('systemmodstamp'),
+        to_timestamp_utc('createddate'),
+    ) }} as _last_modified_at,
     coalesce({{ to_boolean('isdeleted') }}, false) as is_deleted,
     _file,
     _file_seq,
-    _row_number
+    _row_number,
+    _loaded_at,
+    _rules_hash
+{%- endmacro %}
+
+{% macro crm_last_modified_at(last_modified, system_modstamp, created) -%}
+    coalesce({{ last_modified }}, {{ system_modstamp }}, {{ created }})
 {%- endmacro %}
 
 {#- The columns staging models keep after the current row is chosen. -#}
@@ -55,5 +61,7 @@
     is_deleted,
     _file,
     _file_seq,
-    _row_number
+    _row_number,
+    _loaded_at,
+    _rules_hash
 {%- endmacro %}

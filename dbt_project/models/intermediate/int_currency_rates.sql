@@ -15,7 +15,7 @@ rates as (
         conversion_rate,
         start_date,
         next_start_date,
-        coalesce(last_modified_at, system_modstamp_at, created_at) as _last_modified_at,
+        {{ crm_last_modified_at('last_modified_at', 'system_modstamp_at', 'created_at') }} as _last_modified_at,
         _file_seq,
         _row_number
     from {{ ref('stg_crm__dated_conversion_rates') }}

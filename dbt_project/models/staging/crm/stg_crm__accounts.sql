@@ -1,9 +1,13 @@
+{{ config(**current_rows_config('account_id', 'base_crm__accounts')) }}
+{%- set base = ref('base_crm__accounts') %}
+
 with
 
 source as (
-    select * from {{ ref('base_crm__accounts') }}
+    select * from {{ base }}
     -- rows that failed validation are listed in int_rejected_rows instead
     where _reject_rule is null
+    {{- only_new_files(base) }}
 ),
 
 typed as (
@@ -24,7 +28,7 @@ typed as (
 ),
 
 current_rows as (
-    {{ latest_row_per_key('typed', ['account_id'], crm_current_row_order()) }}
+    {{ latest_row_per_key(current_row_candidates('typed', base, 'account_id'), ['account_id'], crm_current_row_order()) }}
 )
 
 select

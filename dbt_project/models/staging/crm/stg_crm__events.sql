@@ -1,9 +1,13 @@
+{{ config(**current_rows_config('event_id', 'base_crm__events')) }}
+{%- set base = ref('base_crm__events') %}
+
 with
 
 source as (
-    select * from {{ ref('base_crm__events') }}
+    select * from {{ base }}
     -- rows that failed validation are listed in int_rejected_rows instead
     where _reject_rule is null
+    {{- only_new_files(base) }}
 ),
 
 typed as (
@@ -23,7 +27,7 @@ typed as (
 ),
 
 current_rows as (
-    {{ latest_row_per_key('typed', ['event_id'], crm_current_row_order()) }}
+    {{ latest_row_per_key(current_row_candidates('typed', base, 'event_id'), ['event_id'], crm_current_row_order()) }}
 )
 
 select

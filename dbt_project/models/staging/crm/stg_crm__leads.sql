@@ -1,9 +1,13 @@
+{{ config(**current_rows_config('lead_id', 'base_crm__leads')) }}
+{%- set base = ref('base_crm__leads') %}
+
 with
 
 source as (
-    select * from {{ ref('base_crm__leads') }}
+    select * from {{ base }}
     -- rows that failed validation are listed in int_rejected_rows instead
     where _reject_rule is null
+    {{- only_new_files(base) }}
 ),
 
 typed as (
@@ -31,7 +35,7 @@ typed as (
 ),
 
 current_rows as (
-    {{ latest_row_per_key('typed', ['lead_id'], crm_current_row_order()) }}
+    {{ latest_row_per_key(current_row_candidates('typed', base, 'lead_id'), ['lead_id'], crm_current_row_order()) }}
 )
 
 select

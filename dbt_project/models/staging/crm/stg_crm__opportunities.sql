@@ -1,9 +1,13 @@
+{{ config(**current_rows_config('opportunity_id', 'base_crm__opportunities')) }}
+{%- set base = ref('base_crm__opportunities') %}
+
 with
 
 source as (
-    select * from {{ ref('base_crm__opportunities') }}
+    select * from {{ base }}
     -- rows that failed validation are listed in int_rejected_rows instead
     where _reject_rule is null
+    {{- only_new_files(base) }}
 ),
 
 typed as (
@@ -30,7 +34,7 @@ typed as (
 ),
 
 current_rows as (
-    {{ latest_row_per_key('typed', ['opportunity_id'], crm_current_row_order()) }}
+    {{ latest_row_per_key(current_row_candidates('typed', base, 'opportunity_id'), ['opportunity_id'], crm_current_row_order()) }}
 )
 
 select

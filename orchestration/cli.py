@@ -45,8 +45,9 @@ def _set_paths(args: argparse.Namespace) -> None:
             os.environ[var] = str(Path(value).resolve())
 
 
-def run_refresh(dbt_vars: dict[str, object]) -> bool:
-    """Run the full-refresh job in this process; True only if the marts were published."""
+def run_refresh(dbt_vars: dict[str, object], *, full_refresh: bool = False) -> bool:
+    """Run the full-refresh job in this process; True only if the marts were published.
+    `full_refresh` rebuilds dbt's incremental models from every row."""
     from orchestration.manifest import ensure_manifest
 
     ensure_manifest()
@@ -88,7 +89,11 @@ def run_refresh(dbt_vars: dict[str, object]) -> bool:
     ):
         result = job.execute_in_process(
             run_config={
-                "ops": {"salesops_dbt_models": {"config": {"dbt_vars_json": json.dumps(dbt_vars)}}},
+                "ops": {
+                    "salesops_dbt_models": {
+                        "config": {"dbt_vars_json": json.dumps(dbt_vars), "full_refresh": full_refresh}
+                    }
+                },
                 # The summary below says what failed; Dagster's own log only on request.
                 "loggers": {"console": {"config": {"log_level": log_level}}, "progress": {}},
             },
@@ -102,7 +107,7 @@ def run_refresh(dbt_vars: dict[str, object]) -> bool:
 
 def _refresh(args: argparse.Namespace) -> int:
     _set_paths(args)
-    return 0 if run_refresh(_parse_vars(args.var)) else 1
+    return 0 if run_refresh(_parse_vars(args.var), full_refresh=args.full_refresh) else 1
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -169,6 +174,12 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     refresh.add_argument("--landing-dir", help="landing folder (overrides SALESOPS_LANDING_DIR)")
+    refresh.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild dbt's incremental models from every row (after changing their SQL; "
+        "new or reloaded data never needs it)",
+    )
     common(refresh)
     refresh.set_defaults(func=_refresh)
 

@@ -69,6 +69,9 @@ class DbtBuildConfig(dg.Config):
     """
 
     dbt_vars_json: str = "{}"
+    # Rebuild the incremental models from every row. Never needed for data (a reloaded raw is
+    # noticed by the models themselves); needed after changing an incremental model's SQL.
+    full_refresh: bool = False
 
 
 def dbt_vars_from(config: DbtBuildConfig) -> dict[str, Any]:
@@ -89,6 +92,8 @@ def salesops_dbt_models(
     dbt_vars = dbt_vars_from(config)
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
+    if config.full_refresh:
+        args.append("--full-refresh")
     # A kept target folder per warehouse, so dbt parses only what changed (see build_target_path).
     target = build_target_path(Settings.from_env().warehouse)
     invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target)

@@ -1,6 +1,5 @@
 """Load assets: the landing folder into one raw table per contract object (group `raw`)."""
 
-
 from collections.abc import Iterator
 
 import dagster as dg
@@ -82,9 +81,7 @@ def raw_landing(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeRes
                     "\n".join(f"- {f}" for f in files_by_table.get(obj.table, [])) or "(none)"
                 ),
                 "landing_dir": str(settings.landing_dir),
-                "rows_unparseable": sum(
-                    f.rows_rejected for f in report.files if f.object_name == obj.name
-                ),
+                "rows_unparseable": sum(f.rows_rejected for f in report.files if f.object_name == obj.name),
                 "columns_outside_contract": dg.MetadataValue.md(
                     "\n".join(f"- {line}" for line in new_columns.get(obj.table, [])) or "(none)"
                 ),

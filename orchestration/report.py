@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import dagster as dg
 
+from orchestration.manifest import build_target_path
 from orchestration.settings import Settings
 from orchestration.summary import headline_table, serving_location
 
@@ -22,6 +26,7 @@ class RunReport:
     rejected: list[str] = field(default_factory=list)
     new_columns: list[str] = field(default_factory=list)
     checks_by_kind: dict[str, int] = field(default_factory=dict)
+    dbt_tests: str = ""
     report_file: str | None = None
 
     @classmethod
@@ -67,6 +72,14 @@ class RunReport:
         for event in result.all_events:
             if event.event_type == dg.DagsterEventType.STEP_SKIPPED:
                 report.skipped.append(event.step_key)
+        dbt_ran = any(
+            event.step_key == "salesops_dbt_models"
+            and event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE)
+            for event in result.all_events
+        )
+        if dbt_ran:
+            run_results = build_target_path(Settings.from_env().warehouse) / "run_results.json"
+            report.dbt_tests = dbt_test_summary(run_results)
         return report
 
     def render(self, seconds: float) -> str:
@@ -78,6 +91,8 @@ class RunReport:
             lines += [f"  {line}" for line in self.new_columns]
         if self.rejected:
             lines.append("rejected: " + "\n".join(self.rejected))
+        if self.dbt_tests:
+            lines.append(self.dbt_tests)
         lines.append(
             f"checks: {self.checks_passed} passed, {len(self.check_failures)} failed, "
             f"{len(self.check_warnings)} warnings"
@@ -102,6 +117,28 @@ class RunReport:
                 "Fix the errors above and run again."
             )
         return "\n".join(lines)
+
+
+def dbt_test_summary(run_results: Path) -> str:
+    """One line on every test `dbt build` ran: the Dagster checks are only a part of them
+    (the marts' tests and the warnings, see SalesOpsTranslator.get_asset_check_spec)."""
+    if not run_results.exists():
+        return ""
+    results = json.loads(run_results.read_text(encoding="utf-8")).get("results", [])
+    statuses: Counter[str] = Counter()
+    data_tests = unit_tests = 0
+    for r in results:
+        if r["unique_id"].startswith("test."):
+            data_tests += 1
+        elif r["unique_id"].startswith("unit_test."):
+            unit_tests += 1
+        else:
+            continue
+        statuses[r["status"]] += 1
+    if not data_tests + unit_tests:
+        return ""
+    outcome = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
+    return f"dbt tests: {data_tests} data tests and {unit_tests} unit tests ({outcome})"
 
 
 def _check_kind(check_name: str) -> str:

@@ -1,7 +1,6 @@
 """The publish step as an asset: schema marts to the serving file, only after every blocking
 check upstream passed (Dagster skips this asset when one failed)."""
 
-
 import dagster as dg
 import duckdb
 

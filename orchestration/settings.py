@@ -134,7 +134,5 @@ def landing_max_age_hours() -> float:
 def environment_help() -> str:
     width = max(len(name) for name, _, _ in ENVIRONMENT_VARIABLES)
     lines = ["environment variables (default in brackets):"]
-    lines += [
-        f"  {name.ljust(width)}  {what} [{default}]" for name, default, what in ENVIRONMENT_VARIABLES
-    ]
+    lines += [f"  {name.ljust(width)}  {what} [{default}]" for name, default, what in ENVIRONMENT_VARIABLES]
     return "\n".join(lines)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from orchestration.metadata import violations_markdown
+from orchestration.metadata import violation_rows, violations_markdown
 from orchestration.settings import Settings
 from orchestration.warehouse import is_postgres, query_build, read_build_tables
 
@@ -31,12 +31,7 @@ MAX_LISTED = 20
 
 def contract_violations(severity: str) -> list[tuple[str, str]]:
     """(check, message) of the data-contract violations of a severity, as dbt last built them."""
-    if severity not in ("error", "warn"):
-        raise ValueError(f"unknown severity {severity!r}")
-    frame = query_build(
-        f"select check_name, message from {DQ_TABLE} where severity = '{severity}' "
-        "order by check_name, message"
-    )
+    frame = violation_rows(DQ_TABLE, severity, ("check_name", "message"), "check_name, message")
     return list(frame.itertuples(index=False, name=None))
 
 

@@ -63,13 +63,20 @@ VIOLATION_COLUMNS = (
 MAX_VIOLATION_ROWS = 25
 
 
-def violations_markdown(table: str, severity: str, limit: int = MAX_VIOLATION_ROWS) -> str:
-    """The failing rows of the data-contract table (one per violating record), as a Markdown table."""
+def violation_rows(table: str, severity: str, columns: tuple[str, ...], order_by: str) -> pd.DataFrame:
+    """The data-contract table's violations of one severity (`error` or `warn`), as dbt last
+    built them: the one reader of that table."""
     if severity not in ("error", "warn"):
         raise ValueError(f"unknown severity {severity!r}")
-    frame = query_build(
-        f"select {', '.join(VIOLATION_COLUMNS)} from {table} where severity = '{severity}' "
-        "order by check_name, source_file, source_row, record_id"
+    return query_build(
+        f"select {', '.join(columns)} from {table} where severity = '{severity}' order by {order_by}"
+    )
+
+
+def violations_markdown(table: str, severity: str, limit: int = MAX_VIOLATION_ROWS) -> str:
+    """The failing rows of the data-contract table (one per violating record), as a Markdown table."""
+    frame = violation_rows(
+        table, severity, tuple(VIOLATION_COLUMNS), "check_name, source_file, source_row, record_id"
     )
     rows = [tuple(_plain(v) for v in row) for row in frame.itertuples(index=False)]
     return markdown_table(list(VIOLATION_COLUMNS), rows, limit)

@@ -11,20 +11,17 @@ import pytest
 
 from sources.ad_exports import ExportError, convert_export
 from sources.ad_exports.__main__ import main as ad_exports_main
+from sources.ad_exports.convert import OUTPUT_COLUMNS
 from sources.landing import discover
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ad_exports"
-COLUMNS = [
-    "date",
-    "platform",
-    "campaign_id",
-    "campaign_name",
-    "spend",
-    "currency",
-    "impressions",
-    "clicks",
-    "conversions",
-]
+COLUMNS = list(OUTPUT_COLUMNS)
+
+
+def test_the_converter_writes_only_contract_columns() -> None:
+    from sources.ad_exports.convert import AD_SPEND
+
+    assert set(OUTPUT_COLUMNS) <= set(AD_SPEND.columns)
 
 
 def _rows(path: Path) -> list[list[str]]:

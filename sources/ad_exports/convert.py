@@ -27,6 +27,18 @@ from sources.import_output import Reconciliation, Reject, safe_name, write_csv_a
 from sources.mapped_import.engine import parse_number, plain_decimal
 
 AD_SPEND = next(o for o in FILE_OBJECTS if o.name == "ad_spend")
+# The contract's ad_spend columns a platform report can fill (crm_campaign_id it cannot).
+OUTPUT_COLUMNS = (
+    "date",
+    "platform",
+    "campaign_id",
+    "campaign_name",
+    "spend",
+    "currency",
+    "impressions",
+    "clicks",
+    "conversions",
+)
 HEADER_SEARCH_LINES = 30  # a header further down than this is not an export we know
 EMPTY_MARKERS = {"", "--", "-", " --"}
 
@@ -260,17 +272,7 @@ def convert_export(source: Path, out_dir: Path, *, day_first: bool = False) -> E
     output = output_path(out_dir, fmt, source)
     write_csv_atomic(
         output,
-        (
-            "date",
-            "platform",
-            "campaign_id",
-            "campaign_name",
-            "spend",
-            "currency",
-            "impressions",
-            "clicks",
-            "conversions",
-        ),
+        OUTPUT_COLUMNS,
         ({k: plain_decimal(v) if isinstance(v, Decimal) else v for k, v in r.items()} for r in rows.values()),
     )
     rejects_path = write_rejects(out_dir / "_rejects" / output.name, rejects)

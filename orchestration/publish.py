@@ -11,27 +11,16 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.refresh_log import REFRESH_LOG, refresh_log_columns_sql
+
 MARTS_SCHEMA = "marts"
-REFRESH_LOG = "refresh_log"
 # DuckDB 2.x writes a storage format that DuckDB 1.x cannot open; BI drivers (Evidence's
 # plugin, the Metabase plugin, the ODBC driver) embed DuckDB 1.x. v1.2.0 opens in DuckDB >= 1.2.
 SERVING_STORAGE_VERSION = "v1.2.0"
 
-REFRESH_LOG_DDL = f"""
-create table if not exists snap.{MARTS_SCHEMA}.{REFRESH_LOG} (
-    published_at timestamp,      -- UTC
-    run_id varchar,
-    as_of_date date,
-    first_month date,
-    last_month date,
-    landing_dir varchar,
-    raw_row_counts varchar,      -- JSON: raw table -> rows loaded
-    mart_row_counts varchar,     -- JSON: published table -> rows
-    checks_run integer,
-    checks_passed integer,
-    checks varchar               -- JSON: check -> passed / severity
+REFRESH_LOG_DDL = (
+    f"create table if not exists snap.{MARTS_SCHEMA}.{REFRESH_LOG} (\n{refresh_log_columns_sql()}\n)"
 )
-"""
 
 
 @dataclass

@@ -19,41 +19,14 @@ import psycopg
 from psycopg import sql
 
 from orchestration.bi_role import bi_role_name, grant_marts_read, role_exists
+from orchestration.refresh_log import REFRESH_LOG, REFRESH_LOG_NAMES, refresh_log_columns_sql
 from orchestration.warehouse import MARTS_BUILD_SCHEMA, MARTS_SCHEMA
 from sources.postgres_connection import PgSettings
 
 log = logging.getLogger(__name__)
 
 PREVIOUS_SCHEMA = "marts__previous"
-REFRESH_LOG = "refresh_log"
 DROP_LOCK_TIMEOUT = "10s"
-
-REFRESH_LOG_COLUMNS = """
-    published_at timestamp,      -- UTC
-    run_id text,
-    as_of_date date,
-    first_month date,
-    last_month date,
-    landing_dir text,
-    raw_row_counts text,         -- JSON: raw table -> rows loaded
-    mart_row_counts text,        -- JSON: published table -> rows
-    checks_run integer,
-    checks_passed integer,
-    checks text                  -- JSON: check -> passed / severity
-"""
-REFRESH_LOG_NAMES = [
-    "published_at",
-    "run_id",
-    "as_of_date",
-    "first_month",
-    "last_month",
-    "landing_dir",
-    "raw_row_counts",
-    "mart_row_counts",
-    "checks_run",
-    "checks_passed",
-    "checks",
-]
 
 
 @dataclass
@@ -136,7 +109,7 @@ def publish_marts_postgres(
                 result.tables[table] = count
 
             con.execute(sql.SQL("drop table if exists {}").format(log_table))
-            con.execute(sql.SQL("create table {} ({})").format(log_table, sql.SQL(REFRESH_LOG_COLUMNS)))
+            con.execute(sql.SQL("create table {} ({})").format(log_table, sql.SQL(refresh_log_columns_sql())))
             if REFRESH_LOG in _tables(con, MARTS_SCHEMA):
                 # Carry the history over from the marts being replaced.
                 names = sql.SQL(", ").join(sql.Identifier(n) for n in REFRESH_LOG_NAMES)

@@ -98,6 +98,7 @@ ENVIRONMENT_VARIABLES: tuple[tuple[str, str, str], ...] = (
     ("SALESOPS_LANDING_MAX_AGE_HOURS", "36", "a landing folder with no new file for longer is flagged stale"),
     ("SALESOPS_LOG_LEVEL", "CRITICAL", "Dagster's console log level during a CLI run"),
     ("SALESOPS_LOCK_TIMEOUT", "300", "seconds a refresh waits for another one holding the warehouse"),
+    ("SALESOPS_DUCKDB_MEMORY_LIMIT", "6GB", "DuckDB memory limit of the load and dbt (spills beyond)"),
     ("SALESOPS_MAX_REJECTS", "0", "rejects an object may have and still publish: rows (25) or share (0.5%)"),
     ("SALESOPS_TARGET", "duckdb", "duckdb, postgres or spark: the engine dbt builds on"),
     ("SALESOPS_PG_HOST", "PGHOST or 127.0.0.1", "PostgreSQL target: server"),

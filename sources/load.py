@@ -376,6 +376,11 @@ def load_landing(landing_dir: Path, warehouse: Path, *, full_reload: bool = Fals
         return load_inventory(con, inventory, full_reload=full_reload)
 
 
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory limit for the load and dbt (profiles.yml reads the same variable)."""
+    return os.environ.get("SALESOPS_DUCKDB_MEMORY_LIMIT") or "6GB"
+
+
 def connect_for_writing(warehouse: Path, timeout_seconds: float | None = None) -> duckdb.DuckDBPyConnection:
     """Open the build warehouse read-write, waiting for another process's lock to go.
 
@@ -391,7 +396,7 @@ def connect_for_writing(warehouse: Path, timeout_seconds: float | None = None) -
     delay = 0.2
     while True:
         try:
-            return duckdb.connect(str(warehouse))
+            return duckdb.connect(str(warehouse), config={"memory_limit": duckdb_memory_limit()})
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
                 raise

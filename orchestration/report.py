@@ -138,7 +138,8 @@ def dbt_test_summary(run_results: Path) -> str:
     if not data_tests + unit_tests:
         return ""
     outcome = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
-    return f"dbt tests: {data_tests} data tests and {unit_tests} unit tests ({outcome})"
+    kinds = f"{data_tests} data tests" + (f" and {unit_tests} unit tests" if unit_tests else "")
+    return f"dbt tests: {kinds} ({outcome})"
 
 
 def _check_kind(check_name: str) -> str:

@@ -49,8 +49,7 @@ def _unique_id(event: Any) -> str | None:
 
 
 def with_row_counts(events: Iterable[Any], warehouse: Path, manifest_path: Path) -> Iterator[Any]:
-    """The dbt events, in their order, once dbt finished; tables' materializations get row counts
-    (test observations dropped)."""
+    """The dbt events, in their order, once dbt finished; tables' materializations get row counts."""
     held = list(events)
     relations = _relations(manifest_path)
     built = {
@@ -60,10 +59,6 @@ def with_row_counts(events: Iterable[Any], warehouse: Path, manifest_path: Path)
     }
     counts = count_rows(warehouse, set(built.values())) if built else {}
     for event in held:
-        # Tests that are not Dagster checks come back as one observation per tested asset;
-        # their results are in dbt's run_results.json, and each event costs a storage write.
-        if isinstance(event, dg.AssetObservation):
-            continue
         if isinstance(event, (dg.Output, dg.AssetMaterialization)):
             relation = built.get(_unique_id(event) or "")
             if relation in counts:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from dlt.extract.resource import DltResource
-
-from sources.connectors.outbox import ConnectorReport, run_connector
 from sources.connectors.settings import ConnectorPaths
+
+# dlt (~0.6 s to import) only when a connector runs: every refresh imports this module.
+if TYPE_CHECKING:
+    from dlt.extract.resource import DltResource
+
+    from sources.connectors.outbox import ConnectorReport
 
 
 def _hubspot() -> list[DltResource]:
@@ -34,5 +38,7 @@ REQUIRED_ENV: dict[str, tuple[str, ...]] = {
 
 def sync(connector: str, paths: ConnectorPaths | None = None) -> ConnectorReport:
     """One run of `connector`: land pending loads, extract changes, land them."""
+    from sources.connectors.outbox import run_connector
+
     paths = paths or ConnectorPaths.from_env()
     return run_connector(connector, CONNECTORS[connector](), paths.landing_dir, paths.state_dir)

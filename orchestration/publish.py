@@ -3,7 +3,6 @@ over the serving path. Readers see the old file or the new one, whole (serving.m
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.refresh_log import REFRESH_LOG, refresh_log_columns_sql
+from orchestration.refresh_log import REFRESH_LOG, refresh_log_columns_sql, refresh_log_row
 
 MARTS_SCHEMA = "marts"
 # DuckDB 2.x writes a storage format that DuckDB 1.x cannot open; BI drivers (Evidence's
@@ -102,23 +101,11 @@ def publish_marts(
                 )
             con.execute("detach previous")
 
-        span = _metric_span(con)
-        con.execute(
-            f"insert into snap.{MARTS_SCHEMA}.{REFRESH_LOG} values (?,?,?,?,?,?,?,?,?,?,?)",
-            [
-                published_at,
-                run_id,
-                span[2],
-                span[0],
-                span[1],
-                landing_dir,
-                json.dumps(raw_row_counts, sort_keys=True),
-                json.dumps(result.tables, sort_keys=True),
-                len(checks),
-                sum(1 for c in checks.values() if c.get("passed")),
-                json.dumps(checks, sort_keys=True, default=str),
-            ],
+        row = refresh_log_row(
+            published_at, run_id, _metric_span(con), landing_dir, raw_row_counts, result.tables, checks
         )
+        placeholders = ", ".join("?" for _ in row)
+        con.execute(f"insert into snap.{MARTS_SCHEMA}.{REFRESH_LOG} values ({placeholders})", row)
         con.execute("checkpoint snap")
         con.execute("detach snap")
         con.execute("detach wh")

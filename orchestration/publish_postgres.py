@@ -10,7 +10,6 @@ tables (a drop that cannot get its locks in time is left to the next publish).
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,7 +18,12 @@ import psycopg
 from psycopg import sql
 
 from orchestration.bi_role import bi_role_name, grant_marts_read, role_exists
-from orchestration.refresh_log import REFRESH_LOG, REFRESH_LOG_NAMES, refresh_log_columns_sql
+from orchestration.refresh_log import (
+    REFRESH_LOG,
+    REFRESH_LOG_NAMES,
+    refresh_log_columns_sql,
+    refresh_log_row,
+)
 from orchestration.warehouse import MARTS_BUILD_SCHEMA, MARTS_SCHEMA
 from sources.postgres_connection import PgSettings
 
@@ -118,25 +122,11 @@ def publish_marts_postgres(
                         log_table, names, names, sql.Identifier(MARTS_SCHEMA, REFRESH_LOG)
                     )
                 )
-            first, last, as_of = _metric_span(con)
-            con.execute(
-                sql.SQL("insert into {} values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)").format(
-                    log_table
-                ),
-                [
-                    published_at,
-                    run_id,
-                    as_of,
-                    first,
-                    last,
-                    landing_dir,
-                    json.dumps(raw_row_counts, sort_keys=True),
-                    json.dumps(result.tables, sort_keys=True),
-                    len(checks),
-                    sum(1 for c in checks.values() if c.get("passed")),
-                    json.dumps(checks, sort_keys=True, default=str),
-                ],
+            row = refresh_log_row(
+                published_at, run_id, _metric_span(con), landing_dir, raw_row_counts, result.tables, checks
             )
+            placeholders = sql.SQL(", ").join(sql.Placeholder() for _ in row)
+            con.execute(sql.SQL("insert into {} values ({})").format(log_table, placeholders), row)
 
             # The swap: both renames become visible to readers at commit, together.
             con.execute(sql.SQL("drop schema if exists {} cascade").format(previous))

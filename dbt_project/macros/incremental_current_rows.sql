@@ -37,12 +37,14 @@
     or _rules_hash not in (select distinct _rules_hash from {{ base }})
 {%- endmacro %}
 
-{% macro current_rows_need_rebuild(base) -%}
+{#- True when this build appends: the table exists and holds nothing stale. A model asks once
+    and passes the answer to only_new_files and current_row_candidates. -#}
+{% macro current_rows_appending(base) -%}
     {%- if not execute or not is_incremental() -%}{{ return(false) }}{%- endif -%}
     {%- set stale = run_query(
         'select 1 from ' ~ this ~ ' where ' ~ stale_current_rows_condition(base) ~ ' limit 1'
     ) -%}
-    {{ return(stale.rows | length > 0) }}
+    {{ return(stale.rows | length == 0) }}
 {%- endmacro %}
 
 {% macro delete_stale_current_rows(base) -%}
@@ -51,8 +53,8 @@
 {%- endmacro %}
 
 {#- A filter on the base rows (append to a where clause): the files after the table's last. -#}
-{% macro only_new_files(base) -%}
-    {%- if is_incremental() and not current_rows_need_rebuild(base) %}
+{% macro only_new_files(appending) -%}
+    {%- if appending %}
     -- appended files only (see macros/incremental_current_rows.sql)
     and _file_seq > (select coalesce(max(_file_seq), -1) from {{ this }})
     {%- endif -%}
@@ -60,8 +62,8 @@
 
 {#- The rows latest_row_per_key chooses from: the typed new rows, plus, when appending, the
     current rows the table holds for the keys they touch. -#}
-{% macro current_row_candidates(typed, base, key) -%}
-    {%- if not is_incremental() or current_rows_need_rebuild(base) -%}
+{% macro current_row_candidates(typed, key, appending) -%}
+    {%- if not appending -%}
         {{ return(typed) }}
     {%- endif -%}
     {%- set columns = [] -%}

@@ -1,5 +1,6 @@
 {{ config(**current_rows_config('event_id', 'base_crm__events')) }}
 {%- set base = ref('base_crm__events') %}
+{%- set appending = current_rows_appending(base) %}
 
 with
 
@@ -7,7 +8,7 @@ source as (
     select * from {{ base }}
     -- rows that failed validation are listed in int_rejected_rows instead
     where _reject_rule is null
-    {{- only_new_files(base) }}
+    {{- only_new_files(appending) }}
 ),
 
 typed as (
@@ -27,7 +28,7 @@ typed as (
 ),
 
 current_rows as (
-    {{ latest_row_per_key(current_row_candidates('typed', base, 'event_id'), ['event_id'], crm_current_row_order()) }}
+    {{ latest_row_per_key(current_row_candidates('typed', 'event_id', appending), ['event_id'], crm_current_row_order()) }}
 )
 
 select

@@ -245,33 +245,57 @@ def floor(
 
 
 def add_nightly_export(landing: Path, fraction: float = 0.01, seed: int = 7) -> Path:
-    """A new dated crm/ folder after the last one: ~fraction of the full export's opportunities
+    """A new dated crm/ folder after the last one: ~fraction of the first export's opportunities
     with a new amount and LastModifiedDate, and one new OpportunityHistory row for each."""
     import duckdb
 
     folders = sorted(p for p in (landing / "crm").iterdir() if p.is_dir())
-    day = datetime.date.fromisoformat(folders[-1].name) + datetime.timedelta(days=1)
-    out = landing / "crm" / day.isoformat()
+    # Export folders are named for their date (sources.md); any other name gets a sibling that
+    # sorts after it, stamped tomorrow.
+    try:
+        day = datetime.date.fromisoformat(folders[-1].name) + datetime.timedelta(days=1)
+        out = landing / "crm" / day.isoformat()
+    except ValueError:
+        day = datetime.date.today() + datetime.timedelta(days=1)
+        out = landing / "crm" / f"{folders[-1].name}_nightly"
+    opportunities = next(p / "Opportunity.csv" for p in folders if (p / "Opportunity.csv").is_file())
     out.mkdir()
     stamp = f"{day.isoformat()}T02:00:00.000Z"
     every = round(1 / fraction)
     con = duckdb.connect()
     con.execute(
+        f"CREATE TABLE opportunities AS FROM read_csv('{opportunities}', header=true, all_varchar=true)"
+    )
+    delivered = {
+        name for (name,) in con.execute("SELECT column_name FROM (DESCRIBE opportunities)").fetchall()
+    }
+    stamped = ", ".join(f"'{stamp}' AS {c}" for c in ("LastModifiedDate", "SystemModstamp") if c in delivered)
+    con.execute(
         f"""CREATE TABLE changed AS
         SELECT * REPLACE (
             CASE WHEN Amount <> '' THEN printf('%.2f', CAST(Amount AS DOUBLE) * 1.05) ELSE Amount END
-                AS Amount,
-            '{stamp}' AS LastModifiedDate, '{stamp}' AS SystemModstamp)
-        FROM read_csv('{folders[0] / "Opportunity.csv"}', header=true, all_varchar=true)
+                AS Amount{", " + stamped if stamped else ""})
+        FROM opportunities
         WHERE hash(Id, {seed}) % {every} = 0"""
     )
     con.execute(f"COPY changed TO '{out / 'Opportunity.csv'}' (HEADER, DELIMITER ',')")
+    # The history row carries the opportunity's fields the landing delivers (an import may
+    # leave out Probability or ForecastCategoryName).
+    carried = ", ".join(
+        f"{column} AS {alias}"
+        for column, alias in (
+            ("Amount", "Amount"),
+            ("Probability", "Probability"),
+            ("CloseDate", "CloseDate"),
+            ("ForecastCategoryName", "ForecastCategory"),
+        )
+        if column in delivered
+    )
     con.execute(
         f"""COPY (
             SELECT '008BENCH' || lpad(CAST(row_number() OVER (ORDER BY Id) AS VARCHAR), 10, '0') AS Id,
                 '{stamp}' AS CreatedDate, Id AS OpportunityId, StageName, '{stamp}' AS SystemModstamp,
-                'false' AS IsDeleted, Amount, Probability, CloseDate,
-                ForecastCategoryName AS ForecastCategory
+                'false' AS IsDeleted, {carried}
             FROM changed) TO '{out / "OpportunityHistory.csv"}' (HEADER, DELIMITER ',')"""
     )
     rows = con.execute("SELECT count(*) FROM changed").fetchone()[0]

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.table_diff import compare_tables
 from sources.demo.generator import generate_landing
 from sources.load import load_landing
 from tests.conftest import run_dbt
@@ -32,23 +33,9 @@ def build(warehouse: Path, *args: str) -> None:
 def assert_same_tables(built: Path, reference: Path) -> int:
     """Every dbt-built table of `built` holds the rows of `reference`'s (both directions, with
     duplicates). Returns how many tables were compared."""
-    with duckdb.connect(str(built), read_only=True) as con:
-        con.execute(f"ATTACH '{reference}' AS reference (READ_ONLY)")
-        tables = con.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables() "
-            "WHERE database_name = current_database() "
-            "AND schema_name IN ('staging', 'intermediate', 'marts') AND table_name <> 'refresh_log'"
-        ).fetchall()
-        for schema, table in tables:
-            columns = [f'"{r[0]}"' for r in con.execute(f"DESCRIBE {schema}.{table}").fetchall()]
-            select = ", ".join(columns)
-            for left, right in ((schema, f"reference.{schema}"), (f"reference.{schema}", schema)):
-                differing = con.execute(
-                    f"SELECT count(*) FROM (SELECT {select} FROM {left}.{table} "
-                    f"EXCEPT ALL SELECT {select} FROM {right}.{table})"
-                ).fetchone()[0]
-                assert differing == 0, f"{schema}.{table}: {differing} row(s) of {left} not in {right}"
-    return len(tables)
+    diffs = compare_tables(built, reference, ("staging", "intermediate", "marts"))
+    assert [d.describe() for d in diffs if not d.same] == []
+    return len(diffs)
 
 
 def compiled_staging_sql(warehouse: Path, model: str) -> str:

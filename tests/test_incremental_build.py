@@ -13,6 +13,7 @@ tables that were built incrementally: the next plain build must again equal a fu
 from __future__ import annotations
 
 import csv
+import datetime
 import shutil
 from pathlib import Path
 
@@ -30,10 +31,17 @@ def build(warehouse: Path, *args: str) -> None:
     assert result.returncode == 0, result.stdout[-3000:]
 
 
+# When an incremental model (re)built a row (macros/incremental_month_end_states.sql): differs
+# between any two builds by design.
+BUILD_TIME_COLUMNS = ("_built_at", "_state_built_at")
+
+
 def assert_same_tables(built: Path, reference: Path) -> int:
     """Every dbt-built table of `built` holds the rows of `reference`'s (both directions, with
     duplicates). Returns how many tables were compared."""
-    diffs = compare_tables(built, reference, ("staging", "intermediate", "marts"))
+    diffs = compare_tables(
+        built, reference, ("staging", "intermediate", "marts"), ignore_columns=BUILD_TIME_COLUMNS
+    )
     assert [d.describe() for d in diffs if not d.same] == []
     return len(diffs)
 
@@ -77,13 +85,24 @@ def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def full_rebuild_of(warehouse: Path, tmp_path: Path) -> Path:
+def full_rebuild_of(warehouse: Path, tmp_path: Path, *args: str) -> Path:
     """A copy of `warehouse` (raw included) with every dbt table rebuilt from scratch."""
     reference = tmp_path / "reference" / "warehouse.duckdb"
+    shutil.rmtree(reference.parent, ignore_errors=True)
     reference.parent.mkdir(parents=True)
     shutil.copy(warehouse, reference)
-    build(reference, "--full-refresh")
+    build(reference, "--full-refresh", *args)
     return reference
+
+
+def month_end_states_rebuilt(warehouse: Path) -> tuple[int, int]:
+    """(rows the last build wrote, rows) of int_pipeline_month_end_state."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        states = "intermediate.int_pipeline_month_end_state"
+        return con.execute(
+            f"SELECT count(*) FILTER (WHERE _built_at = (SELECT max(_built_at) FROM {states})), "
+            f"count(*) FROM {states}"
+        ).fetchone()
 
 
 def test_a_nightly_export_built_incrementally_equals_a_full_rebuild(landing: Path, tmp_path: Path) -> None:
@@ -106,6 +125,11 @@ def test_a_nightly_export_built_incrementally_equals_a_full_rebuild(landing: Pat
     # The nightly build really read only the new files (and did not fall back to a rebuild).
     assert "appended files only" in compiled_staging_sql(incremental, "stg_crm__opportunity_history")
     assert "appended files only" in compiled_staging_sql(incremental, "stg_crm__tasks")
+
+    # The month-end states were rebuilt only where something changed: the deals of the
+    # export, the as-of month (its cutoff moved) and the months new to the range.
+    rebuilt, states = month_end_states_rebuilt(incremental)
+    assert 0 < rebuilt < states / 2, (rebuilt, states)
 
     reference = full_rebuild_of(incremental, tmp_path)
     assert assert_same_tables(incremental, reference) > 60
@@ -145,3 +169,22 @@ def test_a_full_reload_under_incremental_tables_equals_a_full_rebuild(landing: P
     finally:
         shutil.move(kept, removed)
     assert assert_same_tables(incremental, reference) > 60
+
+
+def test_moving_the_as_of_date_rebuilds_the_months_it_changes(landing: Path, tmp_path: Path) -> None:
+    """The as-of month's states are cut off at the as-of date, other months' at their end: when
+    the as-of date moves to a later month, the old as-of month becomes an ordinary month and a
+    new month enters the range; when it moves back, months leave the range."""
+    incremental = tmp_path / "incremental" / "warehouse.duckdb"
+    load_landing(landing, incremental)
+    build(incremental)
+    with duckdb.connect(str(incremental), read_only=True) as con:
+        as_of = con.execute("SELECT as_of_date FROM intermediate.int_reporting_calendar").fetchone()[0]
+    earlier = as_of.replace(day=10) - datetime.timedelta(days=62)  # two months before, mid-month
+    for moved_to in (earlier, earlier + datetime.timedelta(days=31), earlier - datetime.timedelta(days=93)):
+        dbt_vars = ("--vars", f"{{as_of_date: '{moved_to.isoformat()}'}}")
+        build(incremental, *dbt_vars)
+        rebuilt, states = month_end_states_rebuilt(incremental)
+        assert 0 < rebuilt < states, (moved_to, rebuilt, states)
+        reference = full_rebuild_of(incremental, tmp_path, *dbt_vars)
+        assert assert_same_tables(incremental, reference) > 60, moved_to

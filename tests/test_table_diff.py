@@ -62,3 +62,6 @@ def test_compare_tables_reports_each_kind_of_difference(tmp_path: Path) -> None:
     assert diffs["only_here"].problem == "missing on the right"
     assert diffs["columns"].problem == "columns differ: ['extra']"
     assert not any(d.same for name, d in diffs.items() if name not in ("same", "reordered"))
+    # Bookkeeping columns can be left out: `extra` is then the only difference of `columns`.
+    ignoring = {d.table: d for d in compare_tables(left, right, ("marts",), ignore_columns=("extra",))}
+    assert ignoring["columns"].same and not ignoring["changed"].same

@@ -32,6 +32,6 @@ def test_incremental_refreshes_publish_the_marts_of_a_refresh_from_scratch(
     # The nightly export changed deals: its history rows reached the published pipeline.
     with duckdb.connect(str(work / "incremental" / "warehouse.duckdb"), read_only=True) as con:
         nightly_rows = con.execute(
-            "SELECT count(*) FROM raw.crm_opportunity_history WHERE "Id" LIKE '008BENCH%'"
+            "SELECT count(*) FROM raw.crm_opportunity_history WHERE id LIKE '008BENCH%'"
         ).fetchone()[0]
     assert nightly_rows > 0

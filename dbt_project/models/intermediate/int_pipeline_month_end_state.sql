@@ -9,6 +9,13 @@
 -- the pipeline then" in full. Without any history in the landing only the as-of month has
 -- rows (has_opportunity_history = false), and the monthly pipeline columns are null for
 -- every other month.
+--
+-- Incremental on DuckDB (macros/incremental_month_end_states.sql): the pre-hook deletes the
+-- rows whose inputs changed, and this builds the rows missing: every month of the
+-- opportunities with no row left, and every opportunity in the months with no row left.
+
+{{ config(**month_end_states_config()) }}
+{%- set incremental = is_incremental() and month_end_states_incremental_enabled() %}
 
 with
 
@@ -29,6 +36,22 @@ history as (
 opportunities as (
     select * from {{ ref('int_opportunities') }}
 ),
+
+inputs as (
+    select opportunity_id, inputs_hash from {{ ref('int_opportunity_state_inputs') }}
+),
+
+{%- if incremental %}
+
+-- What the table still holds after the pre-hook: those rows are kept as they are.
+kept_opportunities as (
+    select distinct opportunity_id from {{ this }}
+),
+
+kept_months as (
+    select distinct month from {{ this }}
+),
+{%- endif %}
 
 -- Each history row is the opportunity's state from its change date until the next row's
 -- change date (rows in change order: instant, then the later row, then the Id). A row
@@ -65,6 +88,10 @@ state_from_history as (
             history_validity.superseded_on_date is null
             or history_validity.superseded_on_date > months.month_cutoff_date
         )
+    {%- if incremental %}
+    where months.month not in (select month from kept_months)
+        or history_validity.opportunity_id not in (select opportunity_id from kept_opportunities)
+    {%- endif %}
 ),
 
 opportunities_without_history as (
@@ -90,6 +117,12 @@ state_from_current as (
     inner join opportunities_without_history
         on opportunities_without_history.created_date <= months.month_cutoff_date
     where months.is_as_of_month
+    {%- if incremental %}
+        and (
+            months.month not in (select month from kept_months)
+            or opportunities_without_history.opportunity_id not in (select opportunity_id from kept_opportunities)
+        )
+    {%- endif %}
 ),
 
 states as (
@@ -128,9 +161,14 @@ flagged as (
             and {{ month_start('states.close_date') }} <= {{ add_months('states.month', 3) }}
             as is_closing_next_3_months,
         states.is_as_of_month,
-        calendar.has_opportunity_history
+        calendar.has_opportunity_history,
+        inputs.inputs_hash as _inputs_hash,
+        '{{ build_hash() }}' as _build_hash,
+        {{ build_started_at() }} as _built_at
     from states
     cross join calendar
+    left join inputs
+        on states.opportunity_id = inputs.opportunity_id
 )
 
 select * from flagged

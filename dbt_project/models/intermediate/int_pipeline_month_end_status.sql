@@ -11,10 +11,18 @@
 --   * weighted_amount_reporting: amount x probability, both null -> 0, exactly as
 --     sales_metrics_monthly weighs the open pipeline.
 
+--
+-- Incremental on DuckDB (macros/incremental_month_end_states.sql): only the states (re)built
+-- since this table's last build are read, and replace their rows.
+
+{{ config(**month_end_state_followers_config()) }}
+
 with
 
 states as (
-    select * from {{ ref('int_pipeline_month_end_state') }}
+    select * from {{ ref('int_pipeline_month_end_state') }} as states
+    where true
+    {{- only_states_built_after_this() }}
 ),
 
 history as (
@@ -46,7 +54,8 @@ state_status as (
         case
             when states.state_source = 'current' then opportunities.forecast_category
             else history.forecast_category
-        end as forecast_category_delivered
+        end as forecast_category_delivered,
+        states._built_at as _state_built_at
     from states
     left join history
         on states.opportunity_history_id = history.opportunity_history_id
@@ -81,7 +90,9 @@ final as (
         cast(
             coalesce(amount_reporting, 0) * cast(coalesce(probability, 0) as {{ type_share() }})
             as numeric(38, 14)
-        ) as weighted_amount_reporting
+        ) as weighted_amount_reporting,
+        _state_built_at,
+        '{{ build_hash() }}' as _build_hash
     from state_status
 )
 

@@ -1,0 +1,159 @@
+{#- Incremental month-end pipeline states (int_pipeline_month_end_state and
+    int_pipeline_month_end_status): one row per opportunity and month of the range, tens of
+    millions at a large company, of which a nightly run changes few.
+
+    A state row is a function of (a) its opportunity's history rows (int_opportunity_history:
+    dates, stage, amount in the reporting currency, flags), (b) its month's cutoff, (c) whether
+    the landing holds any history, (d) the model's SQL and the project's vars. Each row stores
+    what it was built from: (a) as _inputs_hash, the opportunity's fingerprint in
+    int_opportunity_state_inputs (a new history row, a new rate, a changed stage definition all
+    change it); (b) as month and is_as_of_month; (c) as has_opportunity_history; (d) as
+    _build_hash. A build first deletes every row whose inputs changed (pre-hook
+    delete_outdated_month_end_states): rows of opportunities whose fingerprint changed or is
+    gone, the as-of month's rows (its cutoff, the as-of date, moves every night) and the new
+    as-of month's, months that left the range, and everything when (c) or (d) changed. It then
+    builds exactly what is missing: every month of the opportunities with no row left, and
+    every opportunity in the months with no row left. So the table always ends as a full build
+    leaves it (tests/test_incremental_build.py), whatever changed, and a build that fails
+    after the delete is mended by the next one (what was deleted is missing, so it is built).
+
+    int_pipeline_month_end_status follows the states row for row: a state row (re)built in a
+    run carries that run's _built_at, and the status replaces its rows of the state rows whose
+    _built_at it holds no row of, and drops rows whose state is gone.
+
+    On other engines than DuckDB both stay plain tables (the incremental path is tested on
+    DuckDB only). -#}
+
+{% macro month_end_states_incremental_enabled() -%}
+    {{ return(target.type == 'duckdb') }}
+{%- endmacro %}
+
+{#- What else than its inputs a derived row depends on: the model's own SQL and the project's
+    vars. Rows built under another value are rebuilt. as_of_date is not one: it moves the
+    month spine, which the states follow month by month. -#}
+{% macro build_hash() -%}
+    {%- set vars_used = {} -%}
+    {%- for name in [
+        'reporting_currency', 'reporting_timezone', 'existing_business_types',
+        'gross_margin', 'max_lifetime_months', 'default_contract_term_months',
+        'high_probability_threshold', 'subpar_attainment_threshold',
+        'outstanding_attainment_threshold'
+    ] -%}
+        {%- do vars_used.update({name: var(name)}) -%}
+    {%- endfor -%}
+    {{ return(local_md5(model.raw_code ~ tojson(vars_used, sort_keys=true))) }}
+{%- endmacro %}
+
+{#- The dbt invocation's start, stamped on the rows a build (re)writes. -#}
+{% macro build_started_at() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+{#- One hash of a set of rows (a group): equal sets give equal hashes, whatever their order. -#}
+{% macro row_set_hash(columns) -%}
+    {{ return(adapter.dispatch('row_set_hash', 'salesops')(columns)) }}
+{%- endmacro %}
+
+{% macro duckdb__row_set_hash(columns) -%}
+    bit_xor(hash({{ columns | join(', ') }}))
+{%- endmacro %}
+
+{% macro default__row_set_hash(columns) -%}
+    {%- set fields = [] -%}
+    {%- for column in columns -%}
+        {%- do fields.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '~')") -%}
+    {%- endfor -%}
+    {%- set row -%}concat_ws('|', {{ fields | join(', ') }}){%- endset -%}
+    md5(string_agg({{ row }}, ';' order by {{ row }}))
+{%- endmacro %}
+
+{% macro spark__row_set_hash(columns) -%}
+    {%- set fields = [] -%}
+    {%- for column in columns -%}
+        {%- do fields.append("coalesce(cast(" ~ column ~ " as string), '~')") -%}
+    {%- endfor -%}
+    md5(array_join(array_sort(collect_list(concat_ws('|', {{ fields | join(', ') }}))), ';'))
+{%- endmacro %}
+
+{% macro month_end_states_config() -%}
+    {%- if not month_end_states_incremental_enabled() -%}
+        {{ return({'materialized': 'table'}) }}
+    {%- endif -%}
+    {{ return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'append',
+        'on_schema_change': 'fail',
+        'pre_hook': "{{ delete_outdated_month_end_states() }}",
+    }) }}
+{%- endmacro %}
+
+{% macro delete_outdated_month_end_states() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where _build_hash <> '{{ build_hash() }}'
+        or is_as_of_month
+        or month not in (
+            select month from {{ ref('int_month_spine') }} where is_in_range and not is_as_of_month
+        )
+        or has_opportunity_history is distinct from (
+            select has_opportunity_history from {{ ref('int_reporting_calendar') }}
+        )
+        or not exists (
+            select 1
+            from {{ ref('int_opportunity_state_inputs') }} as inputs
+            where inputs.opportunity_id = {{ this }}.opportunity_id
+                and inputs.inputs_hash = {{ this }}._inputs_hash
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- For a model that follows int_pipeline_month_end_state row for row (the status): the state
+    rows built after the newest it followed replace its rows of the same key (delete+insert). -#}
+{% macro month_end_state_followers_config() -%}
+    {%- if not month_end_states_incremental_enabled() -%}
+        {{ return({'materialized': 'table'}) }}
+    {%- endif -%}
+    {{ return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'delete+insert',
+        'unique_key': ['month', 'opportunity_id'],
+        'on_schema_change': 'fail',
+        'post_hook': "{{ delete_rows_of_vanished_states() }}",
+    }) }}
+{%- endmacro %}
+
+{#- A filter on the states (aliased `states`, append to a where clause): the rows of state
+    builds this table holds no row of (compared as values, not in time order, so a clock set
+    back does no harm); every row when this table was built by other SQL or vars. -#}
+{% macro only_states_built_after_this() -%}
+    {%- if execute and is_incremental() and month_end_states_incremental_enabled() -%}
+    {%- set other_builds = run_query(
+        "select 1 from " ~ this ~ " where _build_hash <> '" ~ build_hash() ~ "' limit 1"
+    ) -%}
+    {%- if other_builds.rows | length == 0 %}
+    -- state rows of builds this table has not followed (macros/incremental_month_end_states.sql)
+    and states._built_at not in (select distinct _state_built_at from {{ this }})
+    {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Rows whose state row is gone (an opportunity deleted, a month out of range, an
+    opportunity that no longer existed then). The anti-join over every row runs only when
+    the row counts disagree. -#}
+{% macro delete_rows_of_vanished_states() -%}
+    {%- if execute and is_incremental() -%}
+    {%- set states = ref('int_pipeline_month_end_state') -%}
+    {%- set counts = run_query(
+        'select (select count(*) from ' ~ this ~ ') - (select count(*) from ' ~ states ~ ')'
+    ) -%}
+    {%- if counts.rows[0][0] != 0 -%}
+    delete from {{ this }}
+    where not exists (
+        select 1
+        from {{ states }} as states
+        where states.month = {{ this }}.month
+            and states.opportunity_id = {{ this }}.opportunity_id
+    )
+    {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}

@@ -188,3 +188,24 @@ def test_moving_the_as_of_date_rebuilds_the_months_it_changes(landing: Path, tmp
         assert 0 < rebuilt < states, (moved_to, rebuilt, states)
         reference = full_rebuild_of(incremental, tmp_path, *dbt_vars)
         assert assert_same_tables(incremental, reference) > 60, moved_to
+
+
+def test_tables_built_before_the_bookkeeping_columns_are_rebuilt(landing: Path, tmp_path: Path) -> None:
+    """A warehouse built before the month-end states were incremental holds them as plain
+    tables without _build_hash and the other bookkeeping columns: the next plain build (no
+    --full-refresh) rebuilds them with the columns."""
+    incremental = tmp_path / "incremental" / "warehouse.duckdb"
+    load_landing(landing, incremental)
+    build(incremental)
+    with duckdb.connect(str(incremental)) as con:
+        for table, columns in (
+            ("int_pipeline_month_end_state", ("_inputs_hash", "_build_hash", "_built_at")),
+            ("int_pipeline_month_end_status", ("_state_built_at", "_build_hash")),
+        ):
+            for column in columns:
+                con.execute(f"ALTER TABLE intermediate.{table} DROP COLUMN {column}")
+    build(incremental)
+    rebuilt, states = month_end_states_rebuilt(incremental)
+    assert rebuilt == states > 0
+    reference = full_rebuild_of(incremental, tmp_path)
+    assert assert_same_tables(incremental, reference) > 60

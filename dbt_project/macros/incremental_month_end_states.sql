@@ -82,16 +82,31 @@
     {{ return({
         'materialized': 'incremental',
         'incremental_strategy': 'append',
-        'on_schema_change': 'fail',
+        'on_schema_change': 'sync_all_columns',
         'pre_hook': "{{ delete_outdated_month_end_states() }}",
     }) }}
 {%- endmacro %}
 
+{#- Whether the table was built by this version of the model: it has the bookkeeping columns
+    and every row was built by the same SQL and vars. Otherwise every row is rebuilt (after an
+    upgrade from a version without the columns, or a change of the SQL or vars; the columns
+    then follow the SQL: on_schema_change sync_all_columns). -#}
+{% macro built_by_this_version() -%}
+    {%- if not execute -%}{{ return(true) }}{%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    {%- if '_build_hash' not in columns -%}{{ return(false) }}{%- endif -%}
+    {%- set other_builds = run_query(
+        "select 1 from " ~ this ~ " where _build_hash <> '" ~ build_hash() ~ "' limit 1"
+    ) -%}
+    {{ return(other_builds.rows | length == 0) }}
+{%- endmacro %}
+
 {% macro delete_outdated_month_end_states() -%}
-    {%- if is_incremental() -%}
+    {%- if is_incremental() and not built_by_this_version() -%}
     delete from {{ this }}
-    where _build_hash <> '{{ build_hash() }}'
-        or is_as_of_month
+    {%- elif is_incremental() -%}
+    delete from {{ this }}
+    where is_as_of_month
         or month not in (
             select month from {{ ref('int_month_spine') }} where is_in_range and not is_as_of_month
         )
@@ -117,20 +132,18 @@
         'materialized': 'incremental',
         'incremental_strategy': 'delete+insert',
         'unique_key': ['month', 'opportunity_id'],
-        'on_schema_change': 'fail',
+        'on_schema_change': 'sync_all_columns',
         'post_hook': "{{ delete_rows_of_vanished_states() }}",
     }) }}
 {%- endmacro %}
 
 {#- A filter on the states (aliased `states`, append to a where clause): the rows of state
     builds this table holds no row of (compared as values, not in time order, so a clock set
-    back does no harm); every row when this table was built by other SQL or vars. -#}
+    back does no harm); every row when this table was not built by this version
+    (built_by_this_version). -#}
 {% macro only_states_built_after_this() -%}
     {%- if execute and is_incremental() and month_end_states_incremental_enabled() -%}
-    {%- set other_builds = run_query(
-        "select 1 from " ~ this ~ " where _build_hash <> '" ~ build_hash() ~ "' limit 1"
-    ) -%}
-    {%- if other_builds.rows | length == 0 %}
+    {%- if built_by_this_version() %}
     -- state rows of builds this table has not followed (macros/incremental_month_end_states.sql)
     and states._built_at not in (select distinct _state_built_at from {{ this }})
     {%- endif -%}

@@ -70,6 +70,30 @@ history_validity as (
     from history
 ),
 
+{%- if incremental %}
+
+-- The rows to build: the months the table no longer holds with every history row, and the
+-- months it holds with the rows of the opportunities it no longer holds. The join pairs rows
+-- with equal pairs_with_rebuilt_only, so it never tries every month with every row.
+months_to_pair as (
+    select
+        months.*,
+        months.month in (select month from kept_months) as pairs_with_rebuilt_only
+    from months
+),
+
+history_to_pair as (
+    select history_validity.*, false as pairs_with_rebuilt_only
+    from history_validity
+
+    union all
+
+    select history_validity.*, true as pairs_with_rebuilt_only
+    from history_validity
+    where history_validity.opportunity_id not in (select opportunity_id from kept_opportunities)
+),
+{%- endif %}
+
 state_from_history as (
     select
         months.month,
@@ -81,17 +105,16 @@ state_from_history as (
         history_validity.probability,
         history_validity.close_date,
         history_validity.is_open
-    from months
-    inner join history_validity
+    from {{ 'months_to_pair' if incremental else 'months' }} as months
+    inner join {{ 'history_to_pair' if incremental else 'history_validity' }} as history_validity
         on history_validity.created_date <= months.month_cutoff_date
         and (
             history_validity.superseded_on_date is null
             or history_validity.superseded_on_date > months.month_cutoff_date
         )
-    {%- if incremental %}
-    where months.month not in (select month from kept_months)
-        or history_validity.opportunity_id not in (select opportunity_id from kept_opportunities)
-    {%- endif %}
+        {%- if incremental %}
+        and history_validity.pairs_with_rebuilt_only = months.pairs_with_rebuilt_only
+        {%- endif %}
 ),
 
 opportunities_without_history as (

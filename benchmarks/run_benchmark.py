@@ -293,7 +293,8 @@ def add_nightly_export(landing: Path, fraction: float = 0.01, seed: int = 7) -> 
     )
     con.execute(
         f"""COPY (
-            SELECT '008BENCH' || lpad(CAST(row_number() OVER (ORDER BY Id) AS VARCHAR), 10, '0') AS Id,
+            SELECT '008BENCH{day.strftime("%Y%m%d")}'
+                    || lpad(CAST(row_number() OVER (ORDER BY Id) AS VARCHAR), 7, '0') AS Id,
                 '{stamp}' AS CreatedDate, Id AS OpportunityId, StageName, '{stamp}' AS SystemModstamp,
                 'false' AS IsDeleted, {carried}
             FROM changed) TO '{out / "OpportunityHistory.csv"}' (HEADER, DELIMITER ',')"""
@@ -324,7 +325,7 @@ def _print_table(title: str, rows: list[tuple[str, float, int, float | None, flo
         )
 
 
-def bench_scale(scale: float, repeat: int, work_root: Path, seed: int) -> None:
+def bench_scale(scale: float, repeat: int, work_root: Path, seed: int, nightlies: int = 1) -> None:
     import duckdb
 
     work = work_root / f"scale_{scale:g}"
@@ -360,10 +361,14 @@ def bench_scale(scale: float, repeat: int, work_root: Path, seed: int) -> None:
         print(f"  run {i + 1}/{repeat}: floor ...", flush=True)
         figures, counts = floor(env, work, warehouse_dir / "warehouse.duckdb", f"floor_{i}")
         floor_runs.append(figures)
-        nightly = add_nightly_export(landing, seed=seed + i)
-        print(f"  run {i + 1}/{repeat}: nightly refresh ...", flush=True)
-        nightly_runs.append(refresh(env, work, f"nightly_{i}"))
-        shutil.rmtree(nightly)
+        # Consecutive nights: each export stays in the landing, so each load appends.
+        exports = []
+        for night in range(nightlies):
+            exports.append(add_nightly_export(landing, seed=seed + i * nightlies + night))
+            print(f"  run {i + 1}/{repeat}: nightly refresh {night + 1}/{nightlies} ...", flush=True)
+            nightly_runs.append(refresh(env, work, f"nightly_{i}_{night}"))
+        for export in exports:
+            shutil.rmtree(export)
 
     with duckdb.connect(str(warehouse_dir / "warehouse.duckdb"), read_only=True) as con:
         raw_rows = con.execute("SELECT sum(rows_loaded) FROM raw._load_files").fetchone()[0]
@@ -388,7 +393,7 @@ def bench_scale(scale: float, repeat: int, work_root: Path, seed: int) -> None:
             ratio = figure[0] / base[0] if base and base[0] else None
             rate = raw_rows / figure[0] if stage in (*STAGES, "total") and figure[0] else None
             rows.append((stage, figure[0], figure[1], rate, ratio))
-        _print_table(f"scale {scale:g}, {title}, {repeat} run(s)", rows)
+        _print_table(f"scale {scale:g}, {title}, {len(runs)} run(s)", rows)
     rows = []
     for stage in ("load", "dbt build", "total"):
         figure = floor_of[stage]
@@ -438,6 +443,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per scale; medians are reported")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--work-dir", type=Path, default=ROOT / "data" / "benchmark")
+    parser.add_argument(
+        "--nightlies", type=int, default=1, help="consecutive nightly runs after each full refresh (median)"
+    )
     parser.add_argument("--skip-overhead", action="store_true", help="skip the process-start/parse figures")
     args = parser.parse_args(argv)
     print(
@@ -447,7 +455,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_overhead:
         overhead(args.work_dir)
     for scale in (float(s) for s in args.scales.split(",")):
-        bench_scale(scale, args.repeat, args.work_dir, args.seed)
+        bench_scale(scale, args.repeat, args.work_dir, args.seed, args.nightlies)
     return 0
 
 

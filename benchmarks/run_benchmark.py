@@ -269,12 +269,13 @@ def add_nightly_export(landing: Path, fraction: float = 0.01, seed: int = 7) -> 
     delivered = {
         name for (name,) in con.execute("SELECT column_name FROM (DESCRIBE opportunities)").fetchall()
     }
-    stamped = ", ".join(f"'{stamp}' AS {c}" for c in ("LastModifiedDate", "SystemModstamp") if c in delivered)
+    replaced = [f"'{stamp}' AS {c}" for c in ("LastModifiedDate", "SystemModstamp") if c in delivered]
+    if "Amount" in delivered:
+        raised = "printf('%.2f', CAST(Amount AS DOUBLE) * 1.05)"
+        replaced.append(f"CASE WHEN Amount <> '' THEN {raised} ELSE Amount END AS Amount")
     con.execute(
         f"""CREATE TABLE changed AS
-        SELECT * REPLACE (
-            CASE WHEN Amount <> '' THEN printf('%.2f', CAST(Amount AS DOUBLE) * 1.05) ELSE Amount END
-                AS Amount{", " + stamped if stamped else ""})
+        SELECT *{f" REPLACE ({', '.join(replaced)})" if replaced else ""}
         FROM opportunities
         WHERE hash(Id, {seed}) % {every} = 0"""
     )

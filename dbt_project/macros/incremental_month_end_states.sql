@@ -102,10 +102,9 @@
 {%- endmacro %}
 
 {% macro delete_outdated_month_end_states() -%}
-    {%- if is_incremental() and not built_by_this_version() -%}
+    {%- if is_incremental() -%}
     delete from {{ this }}
-    {%- elif is_incremental() -%}
-    delete from {{ this }}
+    {%- if built_by_this_version() %}
     where is_as_of_month
         or month not in (
             select month from {{ ref('int_month_spine') }} where is_in_range and not is_as_of_month
@@ -120,10 +119,11 @@
                 and inputs.inputs_hash = {{ this }}._inputs_hash
         )
     {%- endif -%}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- For a model that follows int_pipeline_month_end_state row for row (the status): the state
-    rows built after the newest it followed replace its rows of the same key (delete+insert). -#}
+    rows of builds it has not followed replace its rows of the same key (delete+insert). -#}
 {% macro month_end_state_followers_config() -%}
     {%- if not month_end_states_incremental_enabled() -%}
         {{ return({'materialized': 'table'}) }}

@@ -10,10 +10,9 @@
 --     any other value is kept as delivered;
 --   * weighted_amount_reporting: amount x probability, both null -> 0, exactly as
 --     sales_metrics_monthly weighs the open pipeline.
-
 --
--- Incremental on DuckDB (macros/incremental_month_end_states.sql): only the states (re)built
--- since this table's last build are read, and replace their rows.
+-- Incremental on DuckDB (macros/incremental_month_end_states.sql): only the state rows of
+-- builds this table has not followed are read, and replace their rows.
 
 {{ config(**month_end_state_followers_config()) }}
 

@@ -10,6 +10,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, 
 
 from orchestration.checks import contract_violations, rejected_row_messages
 from orchestration.dbt_project import salesops_dbt_project
+from orchestration.dbt_test_checks import dbt_tests_check_results, dbt_tests_check_spec, is_reported_test
 from orchestration.manifest import build_target_path
 from orchestration.row_counts import with_row_counts
 from orchestration.settings import Settings
@@ -43,27 +44,26 @@ class SalesOpsTranslator(DagsterDbtTranslator):
     def get_asset_check_spec(
         self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any], unique_id: str, project: Any
     ) -> dg.AssetCheckSpec | None:
-        """Only the tests of what BI reads (marts) and the warnings become Dagster checks.
+        """One `dbt_tests` check per table with reported tests (orchestration/dbt_test_checks.py).
 
-        Every data test still runs in `dbt build`, and a failing one still fails the dbt step
-        (listed in its failure). But each Dagster check costs three event-log writes per run
-        (planned, output, evaluation): the ~300 staging and intermediate tests added ~12 s to
-        every refresh (docs/performance.md)."""
-        if not is_dagster_check(manifest, unique_id):
+        dagster-dbt asks once per test of the table; the equal specs collapse into one."""
+        if not is_reported_test(manifest, unique_id):
             return None
-        return super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        attached = manifest["nodes"].get(manifest["nodes"][unique_id].get("attached_node") or "")
+        if attached is None or self.get_asset_key(attached) != asset_spec.key:
+            return None
+        return dbt_tests_check_spec(asset_spec.key)
 
 
 def dagster_events(invocation: DbtCliInvocation) -> Iterator[Any]:
-    """dagster-dbt's events for the models and the Dagster checks. A test that is not a check
-    would come back as an observation per tested asset, with a warning logged for each: ~600
-    event-log writes a run for results that are in run_results.json anyway."""
+    """dagster-dbt's events for the models and seeds. Tests are reported per table once dbt
+    has finished (dbt_tests_check_results); dagster-dbt would make each test an event of its own,
+    with a warning logged for each test that is not a check of its own."""
     manifest = invocation.manifest
     for raw in invocation.stream_raw_events():
         unique_id = raw.raw_event.get("data", {}).get("node_info", {}).get("unique_id", "")
-        if unique_id in manifest["nodes"] and unique_id.startswith("test."):
-            if not is_dagster_check(manifest, unique_id):
-                continue
+        if unique_id.startswith("test."):
+            continue
         yield from raw.to_default_asset_events(
             manifest=manifest,
             dagster_dbt_translator=invocation.dagster_dbt_translator,
@@ -71,14 +71,6 @@ def dagster_events(invocation: DbtCliInvocation) -> Iterator[Any]:
             target_path=invocation.target_path,
             project=invocation.project,
         )
-
-
-def is_dagster_check(manifest: Mapping[str, Any], test_unique_id: str) -> bool:
-    test = manifest["nodes"][test_unique_id]
-    if str(test["config"].get("severity", "")).lower() == "warn":
-        return True
-    attached = manifest["nodes"].get(test.get("attached_node") or "", {})
-    return attached.get("fqn", [None, None])[1] == "marts"
 
 
 class DbtBuildConfig(dg.Config):
@@ -118,12 +110,21 @@ def salesops_dbt_models(
         args.append("--full-refresh")
     # A kept target folder per warehouse, so dbt parses only what changed (see build_target_path).
     target = build_target_path(Settings.from_env().warehouse)
+    # A dbt that dies before writing its results must not leave the last run's to be reported.
+    (target / "run_results.json").unlink(missing_ok=True)
     invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target)
     yield from with_row_counts(
         dagster_events(invocation), Settings.from_env().warehouse, salesops_dbt_project.manifest_path
     )
+    has_results = (target / "run_results.json").is_file()
+    results = invocation.get_artifact("run_results.json").get("results", []) if has_results else []
+    yield from dbt_tests_check_results(
+        invocation.manifest,
+        results,
+        invocation.dagster_dbt_translator.get_asset_key,
+        set(context.selected_asset_check_keys),
+    )
     if not invocation.is_successful():
-        results = invocation.get_artifact("run_results.json").get("results", [])
         failures = [
             f"{r['unique_id']}: {r['status']}: {(r.get('message') or '').strip()}"
             for r in results

@@ -120,8 +120,8 @@ class RunReport:
 
 
 def dbt_test_summary(run_results: Path) -> str:
-    """One line on every test `dbt build` ran: the Dagster checks are only a part of them
-    (the marts' tests and the warnings, see SalesOpsTranslator.get_asset_check_spec)."""
+    """One line on every test `dbt build` ran: the Dagster checks report only the marts' tests
+    and the warnings, one check per table (orchestration/dbt_test_checks.py)."""
     if not run_results.exists():
         return ""
     results = json.loads(run_results.read_text(encoding="utf-8")).get("results", [])

@@ -140,7 +140,8 @@ def test_every_mart_on_postgres_equals_duckdb(pg_published: PgSettings, small_la
 
 def test_raw_on_postgres_is_the_duckdb_load_and_only_marts_published(pg_published: PgSettings) -> None:
     _, log = fetch(pg_published, "select raw_row_counts, checks_run, checks_passed from marts.refresh_log")
-    assert len(log) == 1 and log[0][1] > 100 and log[0][2] <= log[0][1]
+    # checks: a dbt_tests check per mart (26) and per table with warning tests, and the gates
+    assert len(log) == 1 and log[0][1] > 30 and log[0][2] <= log[0][1]
     _, opps = fetch(pg_published, "select count(*), count(distinct _file) from raw.crm_opportunity")
     # 28 Opportunity rows in 5 files of tests/fixtures/small_landing/crm/*/Opportunity.csv
     assert opps == [(28, 5)]

@@ -50,7 +50,8 @@ def publish_marts(
     raw_row_counts: dict[str, int],
     checks: dict[str, dict[str, object]],
 ) -> PublishResult:
-    """Write every table of schema marts, plus the refresh log, to `serving` atomically."""
+    """Write every table and view of schema marts, as tables, plus the refresh log, to
+    `serving` atomically."""
     serving.parent.mkdir(parents=True, exist_ok=True)
     tmp = serving.with_name(f".{serving.name}.{os.getpid()}.tmp")
     # A run killed mid-publish leaves its temp file behind; only one refresh runs at a time
@@ -67,8 +68,10 @@ def publish_marts(
         tables = [
             r[0]
             for r in con.execute(
+                # Views too: a mart may be a view of an intermediate table in the build
+                # warehouse (fct_pipeline_month_end); the serving file gets its rows.
                 "select table_name from information_schema.tables where table_catalog = 'wh' "
-                "and table_schema = ? and table_type = 'BASE TABLE' order by table_name",
+                "and table_schema = ? and table_type in ('BASE TABLE', 'VIEW') order by table_name",
                 [MARTS_SCHEMA],
             ).fetchall()
         ]

@@ -21,7 +21,10 @@ def make_warehouse(path: Path, won: int) -> None:
             f"union all select date '2024-02-01', {won + 1}"
         )
         con.execute("create or replace table staging.secret as select 'pii' as email")
-        con.execute("create or replace view marts.not_a_table as select 1 as x")
+        # A mart may be a view of an intermediate table (fct_pipeline_month_end on DuckDB).
+        con.execute("create schema if not exists intermediate")
+        con.execute(f"create or replace table intermediate.states as select {won} as deals")
+        con.execute("create or replace view marts.pipeline as select deals from intermediate.states")
 
 
 def publish(warehouse: Path, serving: Path, run_id: str) -> None:
@@ -44,14 +47,21 @@ def test_publish_copies_marts_only_and_logs_each_publish(tmp_path: Path) -> None
 
     with duckdb.connect(str(serving), read_only=True) as con:
         tables = con.execute(
-            "select table_schema, table_name from information_schema.tables order by all"
+            "select table_schema, table_name, table_type from information_schema.tables order by all"
         ).fetchall()
+        pipeline = con.execute("select deals from marts.pipeline").fetchall()
         won = con.execute("select won_deals from marts.sales_metrics_monthly order by month").fetchall()
         log = con.execute(
             "select run_id, first_month, last_month, checks_run, checks_passed, raw_row_counts "
             "from marts.refresh_log order by published_at"
         ).fetchall()
-    assert tables == [("marts", "refresh_log"), ("marts", "sales_metrics_monthly")]
+    # The view's rows arrive as a table; nothing outside schema marts does.
+    assert tables == [
+        ("marts", "pipeline", "BASE TABLE"),
+        ("marts", "refresh_log", "BASE TABLE"),
+        ("marts", "sales_metrics_monthly", "BASE TABLE"),
+    ]
+    assert pipeline == [(5,)]
     assert won == [(5,), (6,)]
     assert [r[0] for r in log] == ["run-1", "run-2"]
     assert str(log[1][1]) == "2024-01-01" and str(log[1][2]) == "2024-02-01"
@@ -93,7 +103,7 @@ def test_failed_publish_leaves_serving_untouched(tmp_path: Path) -> None:
     before = serving.read_bytes()
     with duckdb.connect(str(warehouse)) as con:
         con.execute("drop table marts.sales_metrics_monthly")
-        con.execute("drop view marts.not_a_table")
+        con.execute("drop view marts.pipeline")
     with pytest.raises(RuntimeError, match="no tables to publish"):
         publish(warehouse, serving, "run-2")
     assert serving.read_bytes() == before

@@ -1,5 +1,10 @@
 -- The pipeline as it stood at the end of each month of the reporting range: one row per
 -- month and opportunity that existed then (see int_pipeline_month_end_state).
+-- A view on DuckDB: the publish step copies it into the serving file like any mart, and a
+-- table here was a second copy of the largest table every night. On PostgreSQL the marts
+-- schema itself is what BI reads (swapped in whole), so it must hold its own rows.
+
+{{ config(materialized=('view' if target.type == 'duckdb' else 'table')) }}
 
 select
     month,

@@ -10,7 +10,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, 
 
 from orchestration.checks import contract_violations, rejected_row_messages
 from orchestration.dbt_project import salesops_dbt_project
-from orchestration.dbt_test_checks import dbt_tests_check_results, dbt_tests_check_spec, is_reported_test
+from orchestration.dbt_test_checks import dbt_tests_check_results, dbt_tests_check_spec, reported_table
 from orchestration.manifest import build_target_path
 from orchestration.row_counts import with_row_counts
 from orchestration.settings import Settings
@@ -47,10 +47,8 @@ class SalesOpsTranslator(DagsterDbtTranslator):
         """One `dbt_tests` check per table with reported tests (orchestration/dbt_test_checks.py).
 
         dagster-dbt asks once per test of the table; the equal specs collapse into one."""
-        if not is_reported_test(manifest, unique_id):
-            return None
-        attached = manifest["nodes"].get(manifest["nodes"][unique_id].get("attached_node") or "")
-        if attached is None or self.get_asset_key(attached) != asset_spec.key:
+        table = reported_table(manifest, unique_id)
+        if table is None or self.get_asset_key(table) != asset_spec.key:
             return None
         return dbt_tests_check_spec(asset_spec.key)
 

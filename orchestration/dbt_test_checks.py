@@ -30,6 +30,13 @@ def is_reported_test(manifest: Mapping[str, Any], test_unique_id: str) -> bool:
     return attached.get("fqn", [None, None])[1] == "marts"
 
 
+def reported_table(manifest: Mapping[str, Any], test_unique_id: str) -> Mapping[str, Any] | None:
+    """The manifest node of the table whose `dbt_tests` check reports this test, if any."""
+    if not is_reported_test(manifest, test_unique_id):
+        return None
+    return manifest["nodes"].get(manifest["nodes"][test_unique_id].get("attached_node") or "")
+
+
 def dbt_tests_check_spec(asset_key: dg.AssetKey) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(
         name=DBT_TESTS_CHECK,
@@ -102,12 +109,10 @@ def dbt_tests_check_results(
         unique_id = result["unique_id"]
         if not unique_id.startswith("test.") or result["status"] not in TEST_STATUSES:
             continue
-        if unique_id not in manifest["nodes"] or not is_reported_test(manifest, unique_id):
+        table = reported_table(manifest, unique_id) if unique_id in manifest["nodes"] else None
+        if table is None:
             continue
-        attached = manifest["nodes"][unique_id].get("attached_node")
-        if attached not in manifest["nodes"]:
-            continue
-        key = asset_key_of(manifest["nodes"][attached])
+        key = asset_key_of(table)
         if dg.AssetCheckKey(key, DBT_TESTS_CHECK) in selected:
             by_asset.setdefault(key, []).append(_outcome(manifest, result))
     for key in sorted(by_asset, key=lambda k: k.to_user_string()):

@@ -8,7 +8,11 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, dbt_assets
 
-from orchestration.checks import contract_violations, rejected_row_messages
+from orchestration.checks import (
+    contract_violations,
+    rejected_row_messages,
+    start_importing_great_expectations,
+)
 from orchestration.dbt_project import salesops_dbt_project
 from orchestration.dbt_test_checks import dbt_tests_check_results, dbt_tests_check_spec, reported_table
 from orchestration.manifest import build_target_path
@@ -110,6 +114,7 @@ def salesops_dbt_models(
     target = build_target_path(Settings.from_env().warehouse)
     # A dbt that dies before writing its results must not leave the last run's to be reported.
     (target / "run_results.json").unlink(missing_ok=True)
+    start_importing_great_expectations()
     invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target)
     yield from with_row_counts(
         dagster_events(invocation), Settings.from_env().warehouse, salesops_dbt_project.manifest_path

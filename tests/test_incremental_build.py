@@ -190,6 +190,56 @@ def test_moving_the_as_of_date_rebuilds_the_months_it_changes(landing: Path, tmp
         assert assert_same_tables(incremental, reference) > 60, moved_to
 
 
+def test_moving_the_as_of_date_within_its_month_rebuilds_only_the_deals_dated_in_between(
+    landing: Path, tmp_path: Path
+) -> None:
+    """A state at one cutoff holds at another unless its deal has a history row dated in
+    between: when the as-of date moves within its month (every night, in production), only
+    those deals are rebuilt (with the as-of month's 'current' rows), in every month; the other
+    as-of rows are kept and stamped with the new cutoff."""
+    incremental = tmp_path / "incremental" / "warehouse.duckdb"
+    load_landing(landing, incremental)
+    build(incremental)
+    with duckdb.connect(str(incremental), read_only=True) as con:
+        as_of = con.execute("SELECT as_of_date FROM intermediate.int_reporting_calendar").fetchone()[0]
+    earlier = as_of.replace(day=1)
+    assert earlier < as_of
+    for moved_to in (earlier, as_of):  # back within the month, then forward again
+        dbt_vars = ("--vars", f"{{as_of_date: '{moved_to.isoformat()}'}}")
+        build(incremental, *dbt_vars)
+        with duckdb.connect(str(incremental), read_only=True) as con:
+            states = "intermediate.int_pipeline_month_end_state"
+            rebuilt = {
+                r[0]
+                for r in con.execute(
+                    f"SELECT DISTINCT opportunity_id FROM {states} "
+                    f"WHERE _built_at = (SELECT max(_built_at) FROM {states})"
+                ).fetchall()
+            }
+            dated_between = {
+                r[0]
+                for r in con.execute(
+                    "SELECT DISTINCT opportunity_id FROM intermediate.int_opportunity_history "
+                    "WHERE created_date > ? AND created_date <= ?",
+                    [earlier, as_of],
+                ).fetchall()
+            }
+            current = {
+                r[0]
+                for r in con.execute(
+                    f"SELECT opportunity_id FROM {states} WHERE state_source = 'current'"
+                ).fetchall()
+            }
+            present = {r[0] for r in con.execute(f"SELECT DISTINCT opportunity_id FROM {states}").fetchall()}
+            as_of_rows = con.execute(f"SELECT count(*) FROM {states} WHERE is_as_of_month").fetchone()[0]
+        assert dated_between, "the landing has no history dated between the two as-of dates"
+        # (A deal whose first history row is dated after the earlier date has no state then.)
+        assert rebuilt == (dated_between | current) & present, moved_to
+        assert len(dated_between) < as_of_rows / 2, (len(dated_between), as_of_rows)
+        reference = full_rebuild_of(incremental, tmp_path, *dbt_vars)
+        assert assert_same_tables(incremental, reference) > 60, moved_to
+
+
 def test_tables_built_before_the_bookkeeping_columns_are_rebuilt(landing: Path, tmp_path: Path) -> None:
     """A warehouse built before the month-end states were incremental holds them as plain
     tables without _build_hash and the other bookkeeping columns: the next plain build (no

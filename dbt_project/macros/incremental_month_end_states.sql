@@ -10,8 +10,13 @@
     change it); (b) as month and is_as_of_month; (c) as has_opportunity_history; (d) as
     _build_hash. A build first deletes every row whose inputs changed (pre-hook
     delete_outdated_month_end_states): rows of opportunities whose fingerprint changed or is
-    gone, the as-of month's rows (its cutoff, the as-of date, moves every night) and the new
-    as-of month's, months that left the range, and everything when (c) or (d) changed. It then
+    gone, months that left the range, the rows of a month that became or stopped being the
+    as-of month, the as-of month's 'current' rows (an opportunity without history, taken as
+    it is now), and everything when (c) or (d) changed. The as-of month's cutoff is the as-of
+    date, which moves every night: a state at one cutoff holds at another unless the deal has
+    a history row dated in between, so when the as-of date moves within its month the rows
+    of exactly those deals are deleted (every month of them), and the other as-of rows are
+    stamped with the new cutoff (_cutoff_date, pre-hook confirm_as_of_month_states). It then
     builds exactly what is missing: every month of the opportunities with no row left, and
     every opportunity in the months with no row left. So the table always ends as a full build
     leaves it (tests/test_incremental_build.py), whatever changed, and a build that fails
@@ -83,7 +88,10 @@
         'materialized': 'incremental',
         'incremental_strategy': 'append',
         'on_schema_change': 'sync_all_columns',
-        'pre_hook': "{{ delete_outdated_month_end_states() }}",
+        'pre_hook': [
+            "{{ delete_outdated_month_end_states() }}",
+            "{{ confirm_as_of_month_states() }}",
+        ],
     }) }}
 {%- endmacro %}
 
@@ -103,12 +111,15 @@
 
 {% macro delete_outdated_month_end_states() -%}
     {%- if is_incremental() -%}
+    {%- set spine = ref('int_month_spine') -%}
     delete from {{ this }}
     {%- if built_by_this_version() %}
-    where is_as_of_month
-        or month not in (
-            select month from {{ ref('int_month_spine') }} where is_in_range and not is_as_of_month
+    where (
+            month not in (select month from {{ spine }} where is_in_range and not is_as_of_month)
+            and not (is_as_of_month and month = (select month from {{ spine }} where is_as_of_month))
         )
+        or (is_as_of_month and month is distinct from (select month from {{ spine }} where is_as_of_month))
+        or state_source = 'current'
         or has_opportunity_history is distinct from (
             select has_opportunity_history from {{ ref('int_reporting_calendar') }}
         )
@@ -118,7 +129,37 @@
             where inputs.opportunity_id = {{ this }}.opportunity_id
                 and inputs.inputs_hash = {{ this }}._inputs_hash
         )
+        -- the as-of date moved within its month: deals with history dated in between
+        or opportunity_id in (
+            select history.opportunity_id
+            from {{ ref('int_opportunity_history') }} as history
+            cross join (
+                select max(month) as month, max(_cutoff_date) as cutoff_date
+                from {{ this }}
+                where is_as_of_month
+            ) as held
+            cross join (
+                select month, month_cutoff_date as cutoff_date
+                from {{ spine }}
+                where is_as_of_month
+            ) as as_of
+            where held.month = as_of.month
+                and history.created_date > least(held.cutoff_date, as_of.cutoff_date)
+                and history.created_date <= greatest(held.cutoff_date, as_of.cutoff_date)
+        )
     {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- After the delete, the as-of month's rows left hold at the new as-of date (their deals have
+    no history dated in between): stamp them with it. -#}
+{% macro confirm_as_of_month_states() -%}
+    {#- A table from before _cutoff_date has had every row deleted (built_by_this_version). -#}
+    {%- if is_incremental() and '_cutoff_date' in (adapter.get_columns_in_relation(this) | map(attribute='name') | list)
+        and built_by_this_version() -%}
+    update {{ this }}
+    set _cutoff_date = (select month_cutoff_date from {{ ref('int_month_spine') }} where is_as_of_month)
+    where is_as_of_month
     {%- endif -%}
 {%- endmacro %}
 

@@ -13,6 +13,8 @@
 -- Incremental on DuckDB (macros/incremental_month_end_states.sql): the pre-hook deletes the
 -- rows whose inputs changed, and this builds the rows missing: every month of the
 -- opportunities with no row left, and every opportunity in the months with no row left.
+-- _cutoff_date records the cutoff a row holds at, so that when the as-of date moves within
+-- its month only the deals with history dated in between are rebuilt.
 
 {{ config(**month_end_states_config()) }}
 {%- set incremental = is_incremental() and month_end_states_incremental_enabled() %}
@@ -51,6 +53,15 @@ kept_opportunities as (
 kept_months as (
     select distinct month from {{ this }}
 ),
+
+-- The history the rows to build need: the deals with no row left, or every deal when a
+-- month has no row left. (Whole deals only: the window below is per deal.)
+history_to_build as (
+    select history.*
+    from history
+    where history.opportunity_id not in (select opportunity_id from kept_opportunities)
+        or exists (select 1 from months where months.month not in (select month from kept_months))
+),
 {%- endif %}
 
 -- Each history row is the opportunity's state from its change date until the next row's
@@ -67,7 +78,7 @@ history_validity as (
                 history._row_number asc,
                 history.opportunity_history_id asc
         ) as superseded_on_date
-    from history
+    from {{ 'history_to_build' if incremental else 'history' }} as history
 ),
 
 {%- if incremental %}
@@ -97,6 +108,7 @@ history_to_pair as (
 state_from_history as (
     select
         months.month,
+        months.month_cutoff_date,
         months.is_as_of_month,
         history_validity.opportunity_id,
         history_validity.opportunity_history_id,
@@ -128,6 +140,7 @@ opportunities_without_history as (
 state_from_current as (
     select
         months.month,
+        months.month_cutoff_date,
         months.is_as_of_month,
         opportunities_without_history.opportunity_id,
         cast(null as {{ dbt.type_string() }}) as opportunity_history_id,
@@ -150,7 +163,7 @@ state_from_current as (
 
 states as (
     select
-        month, is_as_of_month, opportunity_id, opportunity_history_id, stage_name,
+        month, month_cutoff_date, is_as_of_month, opportunity_id, opportunity_history_id, stage_name,
         amount_reporting, probability, close_date, is_open,
         'history' as state_source
     from state_from_history
@@ -158,7 +171,7 @@ states as (
     union all
 
     select
-        month, is_as_of_month, opportunity_id, opportunity_history_id, stage_name,
+        month, month_cutoff_date, is_as_of_month, opportunity_id, opportunity_history_id, stage_name,
         amount_reporting, probability, close_date, is_open,
         'current' as state_source
     from state_from_current
@@ -185,6 +198,7 @@ flagged as (
             as is_closing_next_3_months,
         states.is_as_of_month,
         calendar.has_opportunity_history,
+        states.month_cutoff_date as _cutoff_date,
         inputs.inputs_hash as _inputs_hash,
         '{{ build_hash() }}' as _build_hash,
         {{ build_started_at() }} as _built_at

@@ -114,11 +114,14 @@
     {%- set spine = ref('int_month_spine') -%}
     delete from {{ this }}
     {%- if built_by_this_version() %}
-    where (
-            month not in (select month from {{ spine }} where is_in_range and not is_as_of_month)
-            and not (is_as_of_month and month = (select month from {{ spine }} where is_as_of_month))
+    -- the row's month left the range, or became or stopped being the as-of month
+    where not exists (
+            select 1
+            from {{ spine }} as spine
+            where spine.is_in_range
+                and spine.month = {{ this }}.month
+                and spine.is_as_of_month = {{ this }}.is_as_of_month
         )
-        or (is_as_of_month and month is distinct from (select month from {{ spine }} where is_as_of_month))
         or state_source = 'current'
         or has_opportunity_history is distinct from (
             select has_opportunity_history from {{ ref('int_reporting_calendar') }}

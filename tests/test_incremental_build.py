@@ -95,14 +95,27 @@ def full_rebuild_of(warehouse: Path, tmp_path: Path, *args: str) -> Path:
     return reference
 
 
-def month_end_states_rebuilt(warehouse: Path) -> tuple[int, int]:
-    """(rows the last build wrote, rows) of int_pipeline_month_end_state."""
+def rows_rebuilt(warehouse: Path, table: str = "int_pipeline_month_end_state") -> tuple[int, int]:
+    """(rows the last build wrote, rows) of an incremental intermediate table with _built_at."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        states = "intermediate.int_pipeline_month_end_state"
+        states = f"intermediate.{table}"
         return con.execute(
             f"SELECT count(*) FILTER (WHERE _built_at = (SELECT max(_built_at) FROM {states})), "
             f"count(*) FROM {states}"
         ).fetchone()
+
+
+def opportunities_rebuilt(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    """The opportunities of the rows of an incremental intermediate table that its last build
+    wrote."""
+    table = f"intermediate.{table}"
+    return {
+        r[0]
+        for r in con.execute(
+            f"SELECT DISTINCT opportunity_id FROM {table} "
+            f"WHERE _built_at = (SELECT max(_built_at) FROM {table})"
+        ).fetchall()
+    }
 
 
 def test_a_nightly_export_built_incrementally_equals_a_full_rebuild(landing: Path, tmp_path: Path) -> None:
@@ -126,10 +139,11 @@ def test_a_nightly_export_built_incrementally_equals_a_full_rebuild(landing: Pat
     assert "appended files only" in compiled_staging_sql(incremental, "stg_crm__opportunity_history")
     assert "appended files only" in compiled_staging_sql(incremental, "stg_crm__tasks")
 
-    # The month-end states were rebuilt only where something changed: the deals of the
+    # The month-end states and stage spells were rebuilt only where something changed: the deals of the
     # export, the as-of month (its cutoff moved) and the months new to the range.
-    rebuilt, states = month_end_states_rebuilt(incremental)
-    assert 0 < rebuilt < states / 2, (rebuilt, states)
+    for table in ("int_pipeline_month_end_state", "int_opportunity_stage_spells"):
+        rebuilt, rows = rows_rebuilt(incremental, table)
+        assert 0 < rebuilt < rows / 2, (table, rebuilt, rows)
 
     reference = full_rebuild_of(incremental, tmp_path)
     assert assert_same_tables(incremental, reference) > 60
@@ -184,7 +198,7 @@ def test_moving_the_as_of_date_rebuilds_the_months_it_changes(landing: Path, tmp
     for moved_to in (earlier, earlier + datetime.timedelta(days=31), earlier - datetime.timedelta(days=93)):
         dbt_vars = ("--vars", f"{{as_of_date: '{moved_to.isoformat()}'}}")
         build(incremental, *dbt_vars)
-        rebuilt, states = month_end_states_rebuilt(incremental)
+        rebuilt, states = rows_rebuilt(incremental)
         assert 0 < rebuilt < states, (moved_to, rebuilt, states)
         reference = full_rebuild_of(incremental, tmp_path, *dbt_vars)
         assert assert_same_tables(incremental, reference) > 60, moved_to
@@ -209,11 +223,12 @@ def test_moving_the_as_of_date_within_its_month_rebuilds_only_the_deals_dated_in
         build(incremental, *dbt_vars)
         with duckdb.connect(str(incremental), read_only=True) as con:
             states = "intermediate.int_pipeline_month_end_state"
-            rebuilt = {
+            rebuilt = opportunities_rebuilt(con, "int_pipeline_month_end_state")
+            spells_rebuilt = opportunities_rebuilt(con, "int_opportunity_stage_spells")
+            with_spells = {
                 r[0]
                 for r in con.execute(
-                    f"SELECT DISTINCT opportunity_id FROM {states} "
-                    f"WHERE _built_at = (SELECT max(_built_at) FROM {states})"
+                    "SELECT DISTINCT opportunity_id FROM intermediate.int_opportunity_stage_spells"
                 ).fetchall()
             }
             dated_between = {
@@ -235,6 +250,8 @@ def test_moving_the_as_of_date_within_its_month_rebuilds_only_the_deals_dated_in
         assert dated_between, "the landing has no history dated between the two as-of dates"
         # (A deal whose first history row is dated after the earlier date has no state then.)
         assert rebuilt == (dated_between | current) & present, moved_to
+        # The spells of the other deals are kept, their last spell re-dated.
+        assert spells_rebuilt == dated_between & with_spells, moved_to
         assert len(dated_between) < as_of_rows / 2, (len(dated_between), as_of_rows)
         reference = full_rebuild_of(incremental, tmp_path, *dbt_vars)
         assert assert_same_tables(incremental, reference) > 60, moved_to
@@ -251,11 +268,16 @@ def test_tables_built_before_the_bookkeeping_columns_are_rebuilt(landing: Path, 
         for table, columns in (
             ("int_pipeline_month_end_state", ("_inputs_hash", "_build_hash", "_built_at")),
             ("int_pipeline_month_end_status", ("_state_built_at", "_build_hash")),
+            (
+                "int_opportunity_stage_spells",
+                ("_as_of_date", "_inputs_hash", "_stages_hash", "_build_hash", "_built_at"),
+            ),
         ):
             for column in columns:
                 con.execute(f"ALTER TABLE intermediate.{table} DROP COLUMN {column}")
     build(incremental)
-    rebuilt, states = month_end_states_rebuilt(incremental)
-    assert rebuilt == states > 0
+    for table in ("int_pipeline_month_end_state", "int_opportunity_stage_spells"):
+        rebuilt, rows = rows_rebuilt(incremental, table)
+        assert rebuilt == rows > 0, table
     reference = full_rebuild_of(incremental, tmp_path)
     assert assert_same_tables(incremental, reference) > 60

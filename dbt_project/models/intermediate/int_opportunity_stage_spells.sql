@@ -7,6 +7,13 @@
 -- different stage (the next spell's first row). The opportunity's last spell has no end
 -- (is_last_spell): it is the stage the deal was in at the end of the as-of date.
 -- Rows dated after the as-of date are ignored, like the pipeline state ignores them.
+--
+-- Incremental on DuckDB (macros/incremental_stage_spells.sql): the pre-hooks delete the
+-- opportunities whose inputs changed and re-date the rest; this builds the opportunities the
+-- table no longer holds.
+
+{{ config(**stage_spells_config()) }}
+{%- set incremental = is_incremental() and month_end_states_incremental_enabled() %}
 
 with
 
@@ -18,11 +25,25 @@ stages as (
     select stage_name, sort_order from {{ ref('int_opportunity_stages') }}
 ),
 
+stage_picklist as (
+    {{ stage_picklist_hash_query() }}
+),
+
+inputs as (
+    select opportunity_id, inputs_hash from {{ ref('int_opportunity_state_inputs') }}
+),
+
 history as (
     select history.*
     from {{ ref('int_opportunity_history') }} as history
     cross join calendar
     where history.created_date <= calendar.as_of_date
+    {%- if incremental %}
+        -- whole opportunities only, those the table no longer holds
+        and not exists (
+            select 1 from {{ this }} as held where held.opportunity_id = history.opportunity_id
+        )
+    {%- endif %}
 ),
 
 ordered_rows as (
@@ -103,10 +124,17 @@ select
     spells.next_stage_name,
     spells.left_date is null as is_last_spell,
     {{ dbt.datediff('spells.entered_date', 'spells.left_date', 'day') }} as days_in_stage,
-    case when spells.left_date is null
-        then {{ dbt.datediff('spells.entered_date', 'calendar.as_of_date', 'day') }}
-    end as days_in_stage_to_as_of_date
+    {{ days_in_stage_to_as_of_date('spells.entered_date', 'spells.left_date', 'calendar.as_of_date') }}
+        as days_in_stage_to_as_of_date,
+    calendar.as_of_date as _as_of_date,
+    inputs.inputs_hash as _inputs_hash,
+    stage_picklist.stages_hash as _stages_hash,
+    '{{ build_hash() }}' as _build_hash,
+    {{ build_started_at() }} as _built_at
 from spells
 cross join calendar
+cross join stage_picklist
 left join stages
     on spells.stage_name = stages.stage_name
+left join inputs
+    on spells.opportunity_id = inputs.opportunity_id

@@ -78,21 +78,32 @@ def query_build(sql: str) -> pd.DataFrame:
         return con.execute(sql).df()
 
 
-def read_build_tables(tables: list[str]) -> dict[str, pd.DataFrame | str]:
-    """Each table (named as BI sees it) as built, or a message saying why it could not be read."""
-    frames: dict[str, pd.DataFrame | str] = {}
-    for table in tables:
+def read_build_tables(
+    columns_by_table: dict[str, list[str]],
+) -> dict[str, tuple[pd.DataFrame, list[str]] | str]:
+    """Each table (named as BI sees it) as built: (its columns asked for, every column of the
+    table), or a message saying why it could not be read (expectations.validate.TableRead)."""
+    reads: dict[str, tuple[pd.DataFrame, list[str]] | str] = {}
+    for table, wanted in columns_by_table.items():
         relation = build_relation(table)
         schema, _, name = relation.rpartition(".")
-        found = query_build(
-            "select count(*) as n from information_schema.tables "
-            f"where table_schema = '{schema}' and table_name = '{name}'"
+        columns = list(
+            query_build(
+                "select column_name from information_schema.columns "
+                f"where table_schema = '{schema}' and table_name = '{name}' order by ordinal_position"
+            )["column_name"]
         )
-        if not int(found["n"].iloc[0]):
-            frames[table] = f"table {relation} does not exist in the {target()} warehouse"
+        if not columns:
+            reads[table] = f"table {relation} does not exist in the {target()} warehouse"
             continue
-        frames[table] = query_build(f'select * from "{schema}"."{name}"')
-    return frames
+        selected = [f'"{c}"' for c in columns if c in wanted]
+        if selected:
+            frame = query_build(f'select {", ".join(selected)} from "{schema}"."{name}"')
+        else:
+            rows = query_build(f'select count(*) as n from "{schema}"."{name}"')["n"].iloc[0]
+            frame = pd.DataFrame(index=pd.RangeIndex(int(rows)))
+        reads[table] = (frame, columns)
+    return reads
 
 
 def read_serving(serving: Path, queries: dict[str, str]) -> dict[str, pd.DataFrame]:

@@ -14,7 +14,7 @@ from expectations.suites import (
     SALES_METRICS_MONTHLY_COLUMNS,
     all_suites,
 )
-from expectations.validate import SuiteResult, format_results, validate_marts
+from expectations.validate import SuiteResult, _read_tables, columns_read, format_results, validate_marts
 
 MONTHLY = "marts.sales_metrics_monthly"
 FCT = "marts.fct_opportunities"
@@ -369,6 +369,27 @@ def test_missing_table_and_column_fail_cleanly(tmp_path: Path) -> None:
     assert "missing column(s) win_rate" in check(res, "win_rate_consistent").message
     # Checks not touching win_rate still ran and passed.
     assert check(res, "months_contiguous").success
+
+
+def test_only_the_columns_the_checks_read_are_read(tmp_path: Path) -> None:
+    """The suites read the values of the columns their checks and key use (text columns such
+    as lead_source are most of a large fct_opportunities); the column-set check still sees
+    every column of the table, so a contract column no check reads is still required."""
+    fct_suite = next(s for s in all_suites() if s.table == FCT)
+    wanted = columns_read(fct_suite)
+    assert "lead_source" not in wanted
+    # The inputs of the derived checks (exactly_one_outcome, won_sales_cycle_non_negative).
+    assert {"opportunity_id", "is_won", "is_lost", "is_open", "sales_cycle_days"} <= set(wanted)
+    path = write_warehouse(tmp_path / "wh.duckdb", make_monthly(), make_opportunities(), make_movement())
+    frame, columns = _read_tables(path, {FCT: wanted})[FCT]
+    assert columns == list(FCT_OPPORTUNITIES_COLUMNS)
+    assert list(frame.columns) == [c for c in FCT_OPPORTUNITIES_COLUMNS if c in wanted]
+    assert len(frame) == 12
+
+    (tmp_path / "missing").mkdir()
+    res = run(tmp_path / "missing", opportunities=make_opportunities().drop(columns=["lead_source"]))[FCT]
+    assert failed_checks(res) == {"contract_columns_present"}
+    assert check(res, "contract_columns_present").samples == ("missing column lead_source",)
 
 
 def test_empty_mart_fails(tmp_path: Path) -> None:

@@ -75,6 +75,9 @@ records as (
         amount,
         coalesce(currency_code, {{ reporting_currency() }}) as currency_code,
         rate_date,
+        -- The key the rate lookups join on (any date: the flag keeps a null date apart).
+        coalesce(rate_date, cast('1900-01-01' as {{ type_date() }})) as rate_date_key,
+        rate_date is null as is_rate_date_null,
         coalesce(currency_code, {{ reporting_currency() }}) <> {{ reporting_currency() }} as needs_conversion
     from money_records
 ),
@@ -84,42 +87,65 @@ rate_periods as (
     from {{ ref('int_currency_rates') }}
 ),
 
+-- A record's rates depend only on its currency and rate date: they are looked up once per
+-- (currency, rate date) that occurs (thousands), not once per record (millions, each paired
+-- with every period of its currency). The lookups join on rate_date_key and a null flag, plain
+-- equality (hash joins on every engine, where `is not distinct from` is not).
+rate_dates as (
+    select distinct
+        currency_code,
+        rate_date,
+        rate_date_key,
+        is_rate_date_null
+    from records
+    where needs_conversion
+),
+
 -- The covering rate of the record's currency (latest start should periods overlap).
 source_rate_candidates as (
     select
-        records.object_name,
-        records.record_id,
+        rate_dates.currency_code,
+        rate_dates.rate_date_key,
+        rate_dates.is_rate_date_null,
         rate_periods.conversion_rate,
         rate_periods.valid_from
-    from records
+    from rate_dates
     inner join rate_periods
-        on rate_periods.currency_code = records.currency_code
-        and (rate_periods.valid_from is null or rate_periods.valid_from <= records.rate_date)
-        and (rate_periods.valid_to is null or records.rate_date < rate_periods.valid_to)
-    where records.needs_conversion
+        on rate_periods.currency_code = rate_dates.currency_code
+        and (rate_periods.valid_from is null or rate_periods.valid_from <= rate_dates.rate_date)
+        and (rate_periods.valid_to is null or rate_dates.rate_date < rate_periods.valid_to)
 ),
 
 source_rates as (
-    {{ latest_row_per_key('source_rate_candidates', ['object_name', 'record_id'], ['valid_from desc nulls last']) }}
+    {{ latest_row_per_key(
+        'source_rate_candidates',
+        ['currency_code', 'rate_date_key', 'is_rate_date_null'],
+        ['valid_from desc nulls last']
+    ) }}
 ),
 
 -- The covering rate of the reporting currency at the record's date.
 reporting_rate_candidates as (
     select
-        records.object_name,
-        records.record_id,
+        rate_dates.rate_date_key,
+        rate_dates.is_rate_date_null,
         rate_periods.conversion_rate,
         rate_periods.valid_from
-    from records
+    from (
+        select distinct rate_date, rate_date_key, is_rate_date_null from rate_dates
+    ) as rate_dates
     inner join rate_periods
         on rate_periods.currency_code = {{ reporting_currency() }}
-        and (rate_periods.valid_from is null or rate_periods.valid_from <= records.rate_date)
-        and (rate_periods.valid_to is null or records.rate_date < rate_periods.valid_to)
-    where records.needs_conversion
+        and (rate_periods.valid_from is null or rate_periods.valid_from <= rate_dates.rate_date)
+        and (rate_periods.valid_to is null or rate_dates.rate_date < rate_periods.valid_to)
 ),
 
 reporting_rates as (
-    {{ latest_row_per_key('reporting_rate_candidates', ['object_name', 'record_id'], ['valid_from desc nulls last']) }}
+    {{ latest_row_per_key(
+        'reporting_rate_candidates',
+        ['rate_date_key', 'is_rate_date_null'],
+        ['valid_from desc nulls last']
+    ) }}
 ),
 
 conversions as (
@@ -148,11 +174,14 @@ conversions as (
             as is_conversion_rate_missing
     from records
     left join source_rates
-        on records.object_name = source_rates.object_name
-        and records.record_id = source_rates.record_id
+        on records.needs_conversion
+        and records.currency_code = source_rates.currency_code
+        and records.rate_date_key = source_rates.rate_date_key
+        and records.is_rate_date_null = source_rates.is_rate_date_null
     left join reporting_rates
-        on records.object_name = reporting_rates.object_name
-        and records.record_id = reporting_rates.record_id
+        on records.needs_conversion
+        and records.rate_date_key = reporting_rates.rate_date_key
+        and records.is_rate_date_null = reporting_rates.is_rate_date_null
 )
 
 select * from conversions

@@ -80,7 +80,9 @@
     md5(array_join(array_sort(collect_list(concat_ws('|', {{ fields | join(', ') }}))), ';'))
 {%- endmacro %}
 
-{% macro month_end_states_config() -%}
+{#- A model whose pre-hooks delete what changed and that then appends what is missing (the
+    states, the stage spells); a plain table on other engines. -#}
+{% macro rebuild_what_changed_config(pre_hooks) -%}
     {%- if not month_end_states_incremental_enabled() -%}
         {{ return({'materialized': 'table'}) }}
     {%- endif -%}
@@ -88,11 +90,15 @@
         'materialized': 'incremental',
         'incremental_strategy': 'append',
         'on_schema_change': 'sync_all_columns',
-        'pre_hook': [
-            "{{ delete_outdated_month_end_states() }}",
-            "{{ confirm_as_of_month_states() }}",
-        ],
+        'pre_hook': pre_hooks,
     }) }}
+{%- endmacro %}
+
+{% macro month_end_states_config() -%}
+    {{ return(rebuild_what_changed_config([
+        "{{ delete_outdated_month_end_states() }}",
+        "{{ confirm_as_of_month_states() }}",
+    ])) }}
 {%- endmacro %}
 
 {#- Whether the table was built by this version of the model: it has the bookkeeping columns
@@ -126,32 +132,47 @@
         or has_opportunity_history is distinct from (
             select has_opportunity_history from {{ ref('int_reporting_calendar') }}
         )
-        or not exists (
-            select 1
-            from {{ ref('int_opportunity_state_inputs') }} as inputs
-            where inputs.opportunity_id = {{ this }}.opportunity_id
-                and inputs.inputs_hash = {{ this }}._inputs_hash
-        )
+        or {{ opportunity_fingerprint_changed() }}
         -- the as-of date moved within its month: deals with history dated in between
-        or opportunity_id in (
-            select history.opportunity_id
-            from {{ ref('int_opportunity_history') }} as history
-            cross join (
+        or opportunity_id in ({{ opportunities_with_history_dated_between(
+            "select least(held.cutoff_date, as_of.cutoff_date) as earliest,
+                greatest(held.cutoff_date, as_of.cutoff_date) as latest
+            from (
                 select max(month) as month, max(_cutoff_date) as cutoff_date
-                from {{ this }}
+                from " ~ this ~ "
                 where is_as_of_month
             ) as held
-            cross join (
+            inner join (
                 select month, month_cutoff_date as cutoff_date
-                from {{ spine }}
+                from " ~ spine ~ "
                 where is_as_of_month
             ) as as_of
-            where held.month = as_of.month
-                and history.created_date > least(held.cutoff_date, as_of.cutoff_date)
-                and history.created_date <= greatest(held.cutoff_date, as_of.cutoff_date)
-        )
+                on held.month = as_of.month"
+        ) }})
     {%- endif -%}
     {%- endif -%}
+{%- endmacro %}
+
+{#- A where-clause term on a table with _inputs_hash per opportunity row: the opportunity's
+    fingerprint (int_opportunity_state_inputs) is no longer the one the row was built from,
+    or the opportunity has no history left. -#}
+{% macro opportunity_fingerprint_changed() -%}
+    not exists (
+        select 1
+        from {{ ref('int_opportunity_state_inputs') }} as inputs
+        where inputs.opportunity_id = {{ this }}.opportunity_id
+            and inputs.inputs_hash = {{ this }}._inputs_hash
+    )
+{%- endmacro %}
+
+{#- The opportunities with a history row dated in (earliest, latest], the one-row result of
+    `bounds_query` (none when it has no row). -#}
+{% macro opportunities_with_history_dated_between(bounds_query) -%}
+    select history.opportunity_id
+    from {{ ref('int_opportunity_history') }} as history
+    cross join ({{ bounds_query }}) as bounds
+    where history.created_date > bounds.earliest
+        and history.created_date <= bounds.latest
 {%- endmacro %}
 
 {#- After the delete, the as-of month's rows left hold at the new as-of date (their deals have

@@ -16,22 +16,14 @@
     delete is mended by the next one.
 
     On other engines than DuckDB it stays a plain table, like the month-end states
-    (macros/incremental_month_end_states.sql, whose build_hash and built_by_this_version this
-    reuses). -#}
+    (macros/incremental_month_end_states.sql, whose config, build_hash, built_by_this_version
+    and delete terms this reuses). -#}
 
 {% macro stage_spells_config() -%}
-    {%- if not month_end_states_incremental_enabled() -%}
-        {{ return({'materialized': 'table'}) }}
-    {%- endif -%}
-    {{ return({
-        'materialized': 'incremental',
-        'incremental_strategy': 'append',
-        'on_schema_change': 'sync_all_columns',
-        'pre_hook': [
-            "{{ delete_outdated_stage_spells() }}",
-            "{{ redate_stage_spells() }}",
-        ],
-    }) }}
+    {{ return(rebuild_what_changed_config([
+        "{{ delete_outdated_stage_spells() }}",
+        "{{ redate_stage_spells() }}",
+    ])) }}
 {%- endmacro %}
 
 {#- Days from entering the last spell to the as-of date (null for a spell that ended). -#}
@@ -52,24 +44,17 @@
     delete from {{ this }}
     {%- if built_by_this_version() %}
     where _stages_hash is distinct from ({{ stage_picklist_hash_query() }})
-        or not exists (
-            select 1
-            from {{ ref('int_opportunity_state_inputs') }} as inputs
-            where inputs.opportunity_id = {{ this }}.opportunity_id
-                and inputs.inputs_hash = {{ this }}._inputs_hash
-        )
+        or {{ opportunity_fingerprint_changed() }}
         -- a history row dated between the as-of date the rows were built at and today's
         -- (either way: the as-of date can move back)
-        or opportunity_id in (
-            select history.opportunity_id
-            from {{ ref('int_opportunity_history') }} as history
-            cross join (
-                select min(_as_of_date) as earliest, max(_as_of_date) as latest from {{ this }}
+        or opportunity_id in ({{ opportunities_with_history_dated_between(
+            "select least(held.earliest, calendar.as_of_date) as earliest,
+                greatest(held.latest, calendar.as_of_date) as latest
+            from (
+                select min(_as_of_date) as earliest, max(_as_of_date) as latest from " ~ this ~ "
             ) as held
-            cross join {{ ref('int_reporting_calendar') }} as calendar
-            where history.created_date > least(held.earliest, calendar.as_of_date)
-                and history.created_date <= greatest(held.latest, calendar.as_of_date)
-        )
+            cross join " ~ ref('int_reporting_calendar') ~ " as calendar"
+        ) }})
     {%- endif -%}
     {%- endif -%}
 {%- endmacro %}

@@ -90,6 +90,10 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _read_tables(path: Path, columns_by_table: dict[str, list[str]]) -> dict[str, TableRead]:
     """Each table's columns asked for (see TableRead)."""
     if not path.is_file():
@@ -105,22 +109,31 @@ def _read_tables(path: Path, columns_by_table: dict[str, list[str]]) -> dict[str
 
 def _read_table(con: Any, table: str, wanted: list[str]) -> TableRead:
     schema, name = _split_table(table)
-    columns = [
-        r[0]
-        for r in con.execute(
+    read = read_table_columns(lambda sql: con.execute(sql).df(), schema, name, wanted)
+    return read if read is not None else f"table {table} does not exist in the warehouse"
+
+
+def read_table_columns(
+    query: Callable[[str], pd.DataFrame], schema: str, name: str, wanted: list[str]
+) -> tuple[pd.DataFrame, list[str]] | None:
+    """The columns of `wanted` that table schema.name has, in the table's order, and every
+    column of the table (see TableRead); None when there is no such table. `query` runs SQL on
+    the warehouse (DuckDB here, PostgreSQL in orchestration.warehouse)."""
+    columns = list(
+        query(
             "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-            [schema, name],
-        ).fetchall()
-    ]
+            f"WHERE table_schema = {_sql_string(schema)} AND table_name = {_sql_string(name)} "
+            "ORDER BY ordinal_position"
+        )["column_name"]
+    )
     if not columns:
-        return f"table {table} does not exist in the warehouse"
+        return None
     relation = f"{_quote(schema)}.{_quote(name)}"
     selected = [c for c in columns if c in wanted]
     if not selected:
-        rows = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
-        return pd.DataFrame(index=pd.RangeIndex(rows)), columns
-    return con.execute(f"SELECT {', '.join(map(_quote, selected))} FROM {relation}").df(), columns
+        rows = query(f"SELECT count(*) AS n FROM {relation}")["n"].iloc[0]
+        return pd.DataFrame(index=pd.RangeIndex(int(rows))), columns
+    return query(f"SELECT {', '.join(map(_quote, selected))} FROM {relation}"), columns
 
 
 def _with_unread_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

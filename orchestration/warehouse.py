@@ -83,26 +83,17 @@ def read_build_tables(
 ) -> dict[str, tuple[pd.DataFrame, list[str]] | str]:
     """Each table (named as BI sees it) as built: (its columns asked for, every column of the
     table), or a message saying why it could not be read (expectations.validate.TableRead)."""
+    # Imported here: only the checks step reads tables this way.
+    from expectations.validate import read_table_columns
+
     reads: dict[str, tuple[pd.DataFrame, list[str]] | str] = {}
     for table, wanted in columns_by_table.items():
         relation = build_relation(table)
         schema, _, name = relation.rpartition(".")
-        columns = list(
-            query_build(
-                "select column_name from information_schema.columns "
-                f"where table_schema = '{schema}' and table_name = '{name}' order by ordinal_position"
-            )["column_name"]
+        read = read_table_columns(query_build, schema, name, wanted)
+        reads[table] = (
+            read if read is not None else f"table {relation} does not exist in the {target()} warehouse"
         )
-        if not columns:
-            reads[table] = f"table {relation} does not exist in the {target()} warehouse"
-            continue
-        selected = [f'"{c}"' for c in columns if c in wanted]
-        if selected:
-            frame = query_build(f'select {", ".join(selected)} from "{schema}"."{name}"')
-        else:
-            rows = query_build(f'select count(*) as n from "{schema}"."{name}"')["n"].iloc[0]
-            frame = pd.DataFrame(index=pd.RangeIndex(int(rows)))
-        reads[table] = (frame, columns)
     return reads
 
 

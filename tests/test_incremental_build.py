@@ -105,14 +105,15 @@ def rows_rebuilt(warehouse: Path, table: str = "int_pipeline_month_end_state") -
         ).fetchone()
 
 
-def keys_rebuilt(con: duckdb.DuckDBPyConnection, table: str, key: str = "opportunity_id") -> set[str]:
-    """The opportunities (or other keys) of the rows of an incremental intermediate table that
-    its last build wrote."""
+def opportunities_rebuilt(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    """The opportunities of the rows of an incremental intermediate table that its last build
+    wrote."""
     table = f"intermediate.{table}"
     return {
         r[0]
         for r in con.execute(
-            f"SELECT DISTINCT {key} FROM {table} WHERE _built_at = (SELECT max(_built_at) FROM {table})"
+            f"SELECT DISTINCT opportunity_id FROM {table} "
+            f"WHERE _built_at = (SELECT max(_built_at) FROM {table})"
         ).fetchall()
     }
 
@@ -139,9 +140,8 @@ def test_a_nightly_export_built_incrementally_equals_a_full_rebuild(landing: Pat
     assert "appended files only" in compiled_staging_sql(incremental, "stg_crm__tasks")
 
     # The month-end states and stage spells were rebuilt only where something changed: the deals of the
-    # export, the as-of month (its cutoff moved) and the months new to the range; the first
-    # activities, the leads of the export and those with activities dated up to the new as-of date.
-    for table in ("int_pipeline_month_end_state", "int_opportunity_stage_spells", "int_lead_first_activity"):
+    # export, the as-of month (its cutoff moved) and the months new to the range.
+    for table in ("int_pipeline_month_end_state", "int_opportunity_stage_spells"):
         rebuilt, rows = rows_rebuilt(incremental, table)
         assert 0 < rebuilt < rows / 2, (table, rebuilt, rows)
 
@@ -223,8 +223,8 @@ def test_moving_the_as_of_date_within_its_month_rebuilds_only_the_deals_dated_in
         build(incremental, *dbt_vars)
         with duckdb.connect(str(incremental), read_only=True) as con:
             states = "intermediate.int_pipeline_month_end_state"
-            rebuilt = keys_rebuilt(con, "int_pipeline_month_end_state")
-            spells_rebuilt = keys_rebuilt(con, "int_opportunity_stage_spells")
+            rebuilt = opportunities_rebuilt(con, "int_pipeline_month_end_state")
+            spells_rebuilt = opportunities_rebuilt(con, "int_opportunity_stage_spells")
             with_spells = {
                 r[0]
                 for r in con.execute(
@@ -253,31 +253,13 @@ def test_moving_the_as_of_date_within_its_month_rebuilds_only_the_deals_dated_in
         # The spells of the other deals are kept, their last spell re-dated.
         assert spells_rebuilt == dated_between & with_spells, moved_to
         assert len(dated_between) < as_of_rows / 2, (len(dated_between), as_of_rows)
-        # Of the first activities, only the leads with an activity dated in between are rebuilt.
-        with duckdb.connect(str(incremental), read_only=True) as con:
-            leads_rebuilt = keys_rebuilt(con, "int_lead_first_activity", "lead_id")
-            table = "intermediate.int_lead_first_activity"
-            leads = {r[0] for r in con.execute(f"SELECT lead_id FROM {table}").fetchall()}
-            leads_dated_between = {
-                r[0]
-                for r in con.execute(
-                    "SELECT DISTINCT who_id FROM intermediate.int_activities "
-                    "WHERE CAST(timezone('UTC', activity_at) AS DATE) > ? "
-                    "AND CAST(timezone('UTC', activity_at) AS DATE) <= ?",
-                    [earlier, as_of],
-                ).fetchall()
-            }
-        assert leads_dated_between & leads, "no lead has an activity dated between the two as-of dates"
-        assert leads_rebuilt == leads_dated_between & leads, moved_to
-        assert len(leads_rebuilt) < len(leads) / 2, (len(leads_rebuilt), len(leads))
         reference = full_rebuild_of(incremental, tmp_path, *dbt_vars)
         assert assert_same_tables(incremental, reference) > 60, moved_to
 
 
 def test_tables_built_before_the_bookkeeping_columns_are_rebuilt(landing: Path, tmp_path: Path) -> None:
-    """A warehouse built before the month-end states (or the stage spells, or the first
-    activities) were incremental holds them as plain tables without _build_hash and the other
-    bookkeeping columns: the next plain build (no
+    """A warehouse built before the month-end states were incremental holds them as plain
+    tables without _build_hash and the other bookkeeping columns: the next plain build (no
     --full-refresh) rebuilds them with the columns."""
     incremental = tmp_path / "incremental" / "warehouse.duckdb"
     load_landing(landing, incremental)
@@ -290,12 +272,11 @@ def test_tables_built_before_the_bookkeeping_columns_are_rebuilt(landing: Path, 
                 "int_opportunity_stage_spells",
                 ("_as_of_date", "_inputs_hash", "_stages_hash", "_build_hash", "_built_at"),
             ),
-            ("int_lead_first_activity", ("_as_of_date", "_inputs_hash", "_build_hash", "_built_at")),
         ):
             for column in columns:
                 con.execute(f"ALTER TABLE intermediate.{table} DROP COLUMN {column}")
     build(incremental)
-    for table in ("int_pipeline_month_end_state", "int_opportunity_stage_spells", "int_lead_first_activity"):
+    for table in ("int_pipeline_month_end_state", "int_opportunity_stage_spells"):
         rebuilt, rows = rows_rebuilt(incremental, table)
         assert rebuilt == rows > 0, table
     reference = full_rebuild_of(incremental, tmp_path)

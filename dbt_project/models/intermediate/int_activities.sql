@@ -14,8 +14,6 @@
 -- the reporting time zone. Where that is empty, the reporting-zone date of CreatedDate
 -- (the day the activity was logged). Status is not filtered: a planned (not started)
 -- activity dated in a month counts in that month.
--- Activity instant (when the rep acted, for response times): a Task's CreatedDate (its
--- ActivityDate is a due date without a time); an Event's StartDateTime, else its CreatedDate.
 --
 -- A view: one row per current activity (tens of millions at a large company) read by one
 -- mart, so writing it as a table cost more than any reader saves (28 s of a 1M-opportunity
@@ -36,8 +34,7 @@ tasks as (
         task_subtype as subtype_delivered,
         status,
         activity_date as dated_on,
-        created_at,
-        created_at as activity_at
+        created_at
     from {{ ref('stg_crm__tasks') }}
     where not is_deleted
 ),
@@ -53,8 +50,7 @@ events as (
         event_subtype as subtype_delivered,
         status,
         {{ to_reporting_date('start_at') }} as dated_on,
-        created_at,
-        coalesce(start_at, created_at) as activity_at
+        created_at
     from {{ ref('stg_crm__events') }}
     where not is_deleted
 ),
@@ -90,7 +86,6 @@ select
     type_delivered,
     subtype_delivered,
     status,
-    activity_at,
     case
         when activity_object = 'Event'
             and coalesce(type_from_type, type_from_subtype) in ('call', 'email')

@@ -1,43 +1,47 @@
 -- The first activity on each non-deleted lead, for lead response time. An activity is a
--- non-deleted Task or Event whose WhoId is the lead's Id; its instant is int_activities'
--- activity_at (a Task's CreatedDate, an Event's StartDateTime, else its CreatedDate). Only
--- activities at or after the lead's CreatedDate and on or before the as-of date
--- (reporting-zone date) count: an earlier one is no response to the lead, a later one (a
--- meeting scheduled in the future) has not happened yet.
---
--- Incremental on DuckDB (macros/incremental_lead_first_activity.sql): the pre-hooks delete the
--- leads whose inputs changed and re-date the rest; this builds the leads the table no longer
--- holds.
-
-{{ config(**lead_first_activity_config()) }}
-{%- set incremental = is_incremental() and month_end_states_incremental_enabled() %}
+-- non-deleted Task or Event whose WhoId is the lead's Id; its instant is the Task's
+-- CreatedDate (a Task's ActivityDate is a date without a time, and is the due date rather
+-- than when the rep acted) and the Event's StartDateTime (its CreatedDate when
+-- StartDateTime is empty). Only activities at or after the lead's CreatedDate and on or
+-- before the as-of date (reporting-zone date) count: an earlier one is no response to the
+-- lead, a later one (a meeting scheduled in the future) has not happened yet.
 
 with
+
+leads as (
+    select lead_id, owner_id, created_at, created_date, created_month
+    from {{ ref('int_lead_qualification') }}
+),
 
 calendar as (
     select as_of_date
     from {{ ref('int_reporting_calendar') }}
 ),
 
-leads as (
-    select lead_id, owner_id, created_at, created_date, created_month
-    from {{ ref('int_lead_qualification') }} as leads
-    {%- if incremental %}
-    -- the leads the table no longer holds
-    where not exists (
-        select 1 from {{ this }} as held where held.lead_id = leads.lead_id
-    )
-    {%- endif %}
+task_activities as (
+    select
+        'Task' as activity_object,
+        task_id as activity_id,
+        who_id,
+        created_at as activity_at
+    from {{ ref('stg_crm__tasks') }}
+    where not is_deleted
 ),
 
-inputs as (
-    select lead_id, inputs_hash
-    from {{ ref('int_lead_activity_inputs') }}
+event_activities as (
+    select
+        'Event' as activity_object,
+        event_id as activity_id,
+        who_id,
+        coalesce(start_at, created_at) as activity_at
+    from {{ ref('stg_crm__events') }}
+    where not is_deleted
 ),
 
 activities as (
-    select activity_object, activity_id, who_id, activity_at
-    from {{ ref('int_activities') }}
+    select * from task_activities
+    union all
+    select * from event_activities
 ),
 
 lead_activities as (
@@ -69,14 +73,7 @@ select
     first_activities.activity_id as first_activity_id,
     first_activities.activity_at as first_activity_at,
     first_activities.activity_id is not null as has_activity,
-    {{ hours_between('leads.created_at', 'first_activities.activity_at') }} as hours_to_first_activity,
-    calendar.as_of_date as _as_of_date,
-    inputs.inputs_hash as _inputs_hash,
-    '{{ build_hash() }}' as _build_hash,
-    {{ build_started_at() }} as _built_at
+    {{ hours_between('leads.created_at', 'first_activities.activity_at') }} as hours_to_first_activity
 from leads
-cross join calendar
 left join first_activities
     on leads.lead_id = first_activities.lead_id
-left join inputs
-    on leads.lead_id = inputs.lead_id

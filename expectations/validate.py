@@ -27,6 +27,7 @@ from expectations.suites import (
     add_derived_columns,
     all_suites,
 )
+from sources.sql_quoting import quote_identifier, quote_literal
 
 if TYPE_CHECKING:
     from great_expectations.core import ExpectationValidationResult
@@ -86,14 +87,6 @@ TableRead = tuple[pd.DataFrame, list[str]] | str
 TableReader = Callable[[dict[str, list[str]]], dict[str, TableRead]]
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _read_tables(path: Path, columns_by_table: dict[str, list[str]]) -> dict[str, TableRead]:
     """Each table's columns asked for (see TableRead)."""
     if not path.is_file():
@@ -122,18 +115,18 @@ def read_table_columns(
     columns = list(
         query(
             "SELECT column_name FROM information_schema.columns "
-            f"WHERE table_schema = {_sql_string(schema)} AND table_name = {_sql_string(name)} "
+            f"WHERE table_schema = {quote_literal(schema)} AND table_name = {quote_literal(name)} "
             "ORDER BY ordinal_position"
         )["column_name"]
     )
     if not columns:
         return None
-    relation = f"{_quote(schema)}.{_quote(name)}"
+    relation = f"{quote_identifier(schema)}.{quote_identifier(name)}"
     selected = [c for c in columns if c in wanted]
     if not selected:
         rows = query(f"SELECT count(*) AS n FROM {relation}")["n"].iloc[0]
         return pd.DataFrame(index=pd.RangeIndex(int(rows))), columns
-    return query(f"SELECT {', '.join(map(_quote, selected))} FROM {relation}"), columns
+    return query(f"SELECT {', '.join(map(quote_identifier, selected))} FROM {relation}"), columns
 
 
 def _with_unread_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -431,9 +424,7 @@ def validate_marts(
     suites = all_suites()
     columns_by_table = {s.table: columns_read(s) for s in suites}
     reads = (
-        read_tables(columns_by_table)
-        if read_tables
-        else _read_tables(Path(warehouse_path), columns_by_table)
+        read_tables(columns_by_table) if read_tables else _read_tables(Path(warehouse_path), columns_by_table)
     )
     context = _make_context(Path(docs_dir) if docs_dir is not None else None)
     results = []

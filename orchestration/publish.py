@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.refresh_log import REFRESH_LOG, refresh_log_columns_sql, refresh_log_row
+from sources.sql_quoting import quote_identifier
 
 MARTS_SCHEMA = "marts"
 # DuckDB 2.x writes a storage format that DuckDB 1.x cannot open; BI drivers (Evidence's
@@ -27,10 +28,6 @@ class PublishResult:
     serving: Path
     tables: dict[str, int] = field(default_factory=dict)
     published_at: datetime | None = None
-
-
-def _q(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def _fsync(path: Path) -> None:
@@ -82,10 +79,9 @@ def publish_marts(
         for table in tables:
             if table == REFRESH_LOG:
                 continue
-            con.execute(
-                f"create table snap.{MARTS_SCHEMA}.{_q(table)} as select * from wh.{MARTS_SCHEMA}.{_q(table)}"
-            )
-            count = con.execute(f"select count(*) from snap.{MARTS_SCHEMA}.{_q(table)}").fetchone()
+            name = quote_identifier(table)
+            con.execute(f"create table snap.{MARTS_SCHEMA}.{name} as select * from wh.{MARTS_SCHEMA}.{name}")
+            count = con.execute(f"select count(*) from snap.{MARTS_SCHEMA}.{name}").fetchone()
             result.tables[table] = count[0]
 
         con.execute(REFRESH_LOG_DDL)

@@ -29,6 +29,7 @@ import duckdb
 
 from sources.contract import ALL_OBJECTS, LandingObject
 from sources.landing import LandingError, LandingFile, LandingInventory, discover
+from sources.sql_quoting import quote_identifier, quote_literal
 
 log = logging.getLogger(__name__)
 
@@ -70,16 +71,8 @@ class LoadReport:
         return sum(f.rows_rejected for f in self.files)
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _create_raw_table(con: duckdb.DuckDBPyConnection, obj: LandingObject) -> None:
-    columns = [f"{_quote(c.lower())} VARCHAR" for c in obj.columns]
+    columns = [f"{quote_identifier(c.lower())} VARCHAR" for c in obj.columns]
     columns += [
         "_file VARCHAR",
         "_file_seq INTEGER",
@@ -100,7 +93,7 @@ def _read_csv_sql(path: Path, column_count: int) -> str:
     """
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(column_count))
     return (
-        f"read_csv({_literal(str(path))}, header=true, auto_detect=false, columns={{{columns}}}, "
+        f"read_csv({quote_literal(str(path))}, header=true, auto_detect=false, columns={{{columns}}}, "
         "delim=',', quote='\"', escape='\"', encoding='utf-8', "
         f"store_rejects=true, rejects_table='{_REJECTS}', rejects_scan='{_REJECT_SCANS}')"
     )
@@ -186,16 +179,18 @@ def _store_rejects(
     DuckDB's `line` counts the header as line 1 and a quoted value spanning lines as one line,
     so `line - 1` is the data row number, as _row_number counts loaded rows.
     """
-    field = "CASE column_idx " + " ".join(
-        f"WHEN {i + 1} THEN {_literal(name)}" for i, name in enumerate(header)
-    ) + " END"
+    field = (
+        "CASE column_idx "
+        + " ".join(f"WHEN {i + 1} THEN {quote_literal(name)}" for i, name in enumerate(header))
+        + " END"
+    )
     wrong_count = (
         "'wrong number of fields: ' || replace(replace(error_message, "
         "'Expected Number of Columns: ', 'expected '), ' Found: ', ', found ')"
     )
     con.execute(
         f"""INSERT INTO {REJECTS_TABLE}
-        SELECT {_literal(file.relative_path)}, {_literal(file.object.name)}, {file.sequence},
+        SELECT {quote_literal(file.relative_path)}, {quote_literal(file.object.name)}, {file.sequence},
             line - 1,
             CASE WHEN error_type IN ('MISSING COLUMNS', 'TOO MANY COLUMNS') THEN NULL ELSE {field} END,
             CASE error_type
@@ -211,7 +206,7 @@ def _store_rejects(
                         ELSE '' END
                 ELSE lower(error_type) || ': ' || error_message
             END,
-            error_type, csv_line, TIMESTAMP {_literal(loaded_at.strftime('%Y-%m-%d %H:%M:%S'))}
+            error_type, csv_line, TIMESTAMP {quote_literal(loaded_at.strftime("%Y-%m-%d %H:%M:%S"))}
         FROM {_REJECTS}
         QUALIFY row_number() OVER (PARTITION BY line ORDER BY byte_position, column_idx) = 1"""
     )
@@ -241,7 +236,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, file: LandingFile, loaded_at: dat
     existing = {row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()}
     extra = [target for target in targets if target not in existing]
     for column in extra:
-        con.execute(f"ALTER TABLE {table} ADD COLUMN {_quote(column)} VARCHAR")
+        con.execute(f"ALTER TABLE {table} ADD COLUMN {quote_identifier(column)} VARCHAR")
 
     rows = con.execute("SELECT count(*) FROM _landing_file").fetchone()[0]
     # rowids of a fresh table are contiguous in insertion (= file) order, but inside a
@@ -258,12 +253,12 @@ def _load_file(con: duckdb.DuckDBPyConnection, file: LandingFile, loaded_at: dat
         row_number = "numbering._row_number"
     else:
         numbering, row_number = "", "_position"
-    select = [f"c{i} AS {_quote(target)}" for i, target in enumerate(targets)]
+    select = [f"c{i} AS {quote_identifier(target)}" for i, target in enumerate(targets)]
     select += [
-        f"{_literal(file.relative_path)} AS _file",
+        f"{quote_literal(file.relative_path)} AS _file",
         f"{file.sequence} AS _file_seq",
         f"{row_number} AS _row_number",
-        f"TIMESTAMP {_literal(loaded_at.strftime('%Y-%m-%d %H:%M:%S'))} AS _loaded_at",
+        f"TIMESTAMP {quote_literal(loaded_at.strftime('%Y-%m-%d %H:%M:%S'))} AS _loaded_at",
     ]
     con.execute(
         f"INSERT INTO {table} BY NAME SELECT {', '.join(select)} FROM ({landed}) AS landed{numbering}"
@@ -272,9 +267,18 @@ def _load_file(con: duckdb.DuckDBPyConnection, file: LandingFile, loaded_at: dat
     con.execute(
         f"INSERT INTO {FILES_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            file.relative_path, file.object.name, file.object.table, file.sequence,
-            stat.st_size, rows + rejected, rows, rejected, ",".join(extra) or None, loaded_at,
-            stat.st_mtime_ns, str(file.path)[: -len(file.relative_path) - 1],
+            file.relative_path,
+            file.object.name,
+            file.object.table,
+            file.sequence,
+            stat.st_size,
+            rows + rejected,
+            rows,
+            rejected,
+            ",".join(extra) or None,
+            loaded_at,
+            stat.st_mtime_ns,
+            str(file.path)[: -len(file.relative_path) - 1],
         ],
     )
     con.execute("DROP TABLE _landing_file")

@@ -22,6 +22,7 @@ import psycopg
 from psycopg import sql
 
 from sources.postgres_connection import PgSettings
+from sources.sql_quoting import quote_identifier
 
 log = logging.getLogger(__name__)
 
@@ -103,13 +104,12 @@ def _copy_table(
     for name, duck_type in columns:
         pg_type, as_text = _pg_type(duck_type)
         pg_columns.append(sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(pg_type)))
-        quoted = '"' + name.replace('"', '""') + '"'
+        quoted = quote_identifier(name)
         select.append(f"cast({quoted} as varchar)" if as_text else quoted)
     target = sql.Identifier(RAW_SCHEMA, table)
     dst.execute(sql.SQL("create table {} ({})").format(target, sql.SQL(", ").join(pg_columns)))
 
-    quoted_table = '"' + table.replace('"', '""') + '"'
-    src.execute(f"select {', '.join(select)} from {RAW_SCHEMA}.{quoted_table}")
+    src.execute(f"select {', '.join(select)} from {RAW_SCHEMA}.{quote_identifier(table)}")
     copied = 0
     column_list = sql.SQL(", ").join(sql.Identifier(name) for name, _ in columns)
     with dst.cursor().copy(sql.SQL("copy {} ({}) from stdin").format(target, column_list)) as copy:

@@ -27,6 +27,7 @@ import duckdb
 
 from sources.landing import LandingError
 from sources.load import RAW_SCHEMA, LoadError, load_landing
+from sources.sql_quoting import quote_identifier
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +64,6 @@ def spark_dir() -> Path:
     return Path(os.environ.get("SALESOPS_SPARK_DIR", DEFAULT_SPARK_DIR)).resolve()
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 def export_raw_tables(warehouse: Path, parquet_dir: Path) -> list[RawTableExport]:
     """Write every table of the DuckDB file's raw schema to <parquet_dir>/<table>/ (one file)."""
     if "'" in str(parquet_dir):
@@ -99,15 +96,16 @@ def export_raw_tables(warehouse: Path, parquet_dir: Path) -> list[RawTableExport
                     )
                 spark_type, expression = _EXPORTS[duckdb_type]
                 columns.append((column, spark_type))
-                select.append(f"{expression.format(column=_quote(column))} AS {_quote(column)}")
+                quoted = quote_identifier(column)
+                select.append(f"{expression.format(column=quoted)} AS {quoted}")
             folder = parquet_dir / table
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
             con.execute(
-                f"COPY (SELECT {', '.join(select)} FROM {RAW_SCHEMA}.{_quote(table)}) "
+                f"COPY (SELECT {', '.join(select)} FROM {RAW_SCHEMA}.{quote_identifier(table)}) "
                 f"TO '{folder / 'part-0.parquet'}' (FORMAT parquet)"
             )
-            rows = con.execute(f"SELECT count(*) FROM {RAW_SCHEMA}.{_quote(table)}").fetchone()[0]
+            rows = con.execute(f"SELECT count(*) FROM {RAW_SCHEMA}.{quote_identifier(table)}").fetchone()[0]
             exports.append(RawTableExport(table, folder.as_uri(), columns, rows))
     return exports
 

@@ -118,6 +118,21 @@ def test_load_keeps_every_row_as_delivered_with_lineage(tmp_path: Path) -> None:
     assert {"mql_date__c", "isconverted", "_file", "_file_seq", "_row_number"} <= columns
 
 
+def test_quotes_in_folder_and_header_names_reach_sql_quoted(tmp_path: Path) -> None:
+    """A folder name with a single quote (read as a path literal) and a header with a double
+    quote (added as a column) load as they are instead of breaking the statement."""
+    landing = tmp_path / "o'brien's landing"
+    write(landing, "crm/Account.csv", 'Id,CreatedDate,Name,Odd "Name"__c\n001A,2024-01-01,Acme,x\n')
+    warehouse = tmp_path / "wh.duckdb"
+
+    report = load_landing(landing, warehouse)
+
+    assert report.rows_by_table["crm_account"] == 1
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        row = con.execute('select id, "odd ""name""__c", _file from raw.crm_account').fetchone()
+    assert row == ("001A", "x", "crm/Account.csv")
+
+
 def test_load_is_idempotent(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     write(landing, "crm/Account.csv", "Id,CreatedDate,Name\n001A,2024-01-01,Acme\n")

@@ -39,6 +39,7 @@ from dlt.extract.resource import DltResource
 
 from sources.connectors.values import EPOCH_CURSOR
 from sources.contract import CRM_OBJECTS, LandingObject
+from sources.sql_quoting import quote_identifier
 
 log = logging.getLogger(__name__)
 
@@ -125,10 +126,6 @@ def _key(column: str) -> str:
     return re.sub(r"[^a-z0-9]", "", column.lower())
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 def folder_name(load_id: str) -> str:
     """The landing folder of a load: its UTC start time, fixed width, so later loads sort later
     (and after dated export folders such as crm/2024-06-01/, whose names start with a digit)."""
@@ -171,7 +168,7 @@ class Outbox:
             schemas = {r[0] for r in con.execute("SELECT schema_name FROM duckdb_schemas()").fetchall()}
             if self.dataset not in schemas:
                 return []
-            ds = _quote(self.dataset)
+            ds = quote_identifier(self.dataset)
             con.execute(
                 f"CREATE TABLE IF NOT EXISTS {ds}.{LANDED_TABLE} (load_id VARCHAR PRIMARY KEY, "
                 "folder VARCHAR, row_count BIGINT, landed_at TIMESTAMP)"
@@ -211,9 +208,9 @@ class Outbox:
         self, con: duckdb.DuckDBPyConnection, obj: LandingObject, table: str, load_id: str
     ) -> list[list[str | None]]:
         """The load's rows of one object in contract column order; one row per Id (the latest)."""
+        relation = f"{quote_identifier(self.dataset)}.{quote_identifier(table)}"
         cursor = con.execute(
-            f"SELECT * FROM {_quote(self.dataset)}.{_quote(table)} WHERE _dlt_load_id = ? "
-            f"ORDER BY {CURSOR_COLUMN}, rowid",
+            f"SELECT * FROM {relation} WHERE _dlt_load_id = ? ORDER BY {CURSOR_COLUMN}, rowid",
             [load_id],
         )
         names = [d[0] for d in cursor.description]
@@ -231,9 +228,10 @@ class Outbox:
     ) -> list[list[str | None]]:
         """The rows that differ from their record's last landed row (re-read in the lag window,
         or re-extracted after the state was lost, a record lands again only if it changed)."""
+        versions = f"{quote_identifier(self.dataset)}.{VERSIONS_TABLE}"
         landed = dict(
             con.execute(
-                f"SELECT id, row_hash FROM {_quote(self.dataset)}.{VERSIONS_TABLE} WHERE object = ?",
+                f"SELECT id, row_hash FROM {versions} WHERE object = ?",
                 [object_name],
             ).fetchall()
         )
@@ -270,7 +268,7 @@ class Outbox:
             _fsync_dir(target.parent)
             _remove_empty_parents(staging.parent, landing_dir)
             log.info("landed %s: %s", relative, result.rows_by_object)
-        ds = _quote(self.dataset)
+        ds = quote_identifier(self.dataset)
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(
@@ -283,7 +281,7 @@ class Outbox:
             if versions:
                 con.executemany(f"INSERT OR REPLACE INTO {ds}.{VERSIONS_TABLE} VALUES (?, ?, ?)", versions)
             for table in tables.values():
-                con.execute(f"DELETE FROM {ds}.{_quote(table)} WHERE _dlt_load_id = ?", [load_id])
+                con.execute(f"DELETE FROM {ds}.{quote_identifier(table)} WHERE _dlt_load_id = ?", [load_id])
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

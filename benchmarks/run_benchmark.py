@@ -26,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from orchestration.manifest import build_target_path  # noqa: E402
+from sources.sql_quoting import quote_literal  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -273,7 +274,8 @@ def add_nightly_export(landing: Path, fraction: float = 0.01, seed: int = 7) -> 
     every = round(1 / fraction)
     con = duckdb.connect()
     con.execute(
-        f"CREATE TABLE opportunities AS FROM read_csv('{opportunities}', header=true, all_varchar=true)"
+        f"CREATE TABLE opportunities AS FROM read_csv({quote_literal(str(opportunities))}, "
+        "header=true, all_varchar=true)"
     )
     delivered = {
         name for (name,) in con.execute("SELECT column_name FROM (DESCRIBE opportunities)").fetchall()

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.refresh_log import REFRESH_LOG, refresh_log_columns_sql, refresh_log_row
-from sources.sql_quoting import quote_identifier
+from sources.sql_quoting import quote_identifier, quote_literal
 
 MARTS_SCHEMA = "marts"
 # DuckDB 2.x writes a storage format that DuckDB 1.x cannot open; BI drivers (Evidence's
@@ -61,7 +61,7 @@ def publish_marts(
     # An in-memory session with the warehouse attached read-only and the new file read-write.
     con = duckdb.connect()
     try:
-        con.execute(f"attach '{warehouse}' as wh (read_only)")
+        con.execute(f"attach {quote_literal(str(warehouse))} as wh (read_only)")
         tables = [
             r[0]
             for r in con.execute(
@@ -74,7 +74,7 @@ def publish_marts(
         ]
         if not tables:
             raise RuntimeError(f"{warehouse}: schema {MARTS_SCHEMA} has no tables to publish")
-        con.execute(f"attach '{tmp}' as snap (storage_version '{SERVING_STORAGE_VERSION}')")
+        con.execute(f"attach {quote_literal(str(tmp))} as snap (storage_version '{SERVING_STORAGE_VERSION}')")
         con.execute(f"create schema snap.{MARTS_SCHEMA}")
         for table in tables:
             if table == REFRESH_LOG:
@@ -87,7 +87,7 @@ def publish_marts(
         con.execute(REFRESH_LOG_DDL)
         if serving.exists():
             # Carry the history over from the file being replaced.
-            con.execute(f"attach '{serving}' as previous (read_only)")
+            con.execute(f"attach {quote_literal(str(serving))} as previous (read_only)")
             has_log = con.execute(
                 "select count(*) from information_schema.tables where table_catalog = 'previous' "
                 "and table_schema = ? and table_name = ?",

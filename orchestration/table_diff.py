@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from sources.sql_quoting import quote_literal
+
 
 @dataclass(frozen=True)
 class TableDiff:
@@ -71,8 +73,8 @@ def compare_tables(
     """One TableDiff per table of `schemas` in either file (but `skip_tables`), sorted by name,
     on every column but `ignore_columns` (bookkeeping such as when a row was built)."""
     with duckdb.connect(":memory:") as con:
-        con.execute(f"ATTACH '{left}' AS lhs (READ_ONLY)")
-        con.execute(f"ATTACH '{right}' AS rhs (READ_ONLY)")
+        con.execute(f"ATTACH {quote_literal(str(left))} AS lhs (READ_ONLY)")
+        con.execute(f"ATTACH {quote_literal(str(right))} AS rhs (READ_ONLY)")
         on_left, on_right = _tables(con, "lhs", schemas), _tables(con, "rhs", schemas)
         diffs: list[TableDiff] = []
         for schema, table in sorted(on_left | on_right):

@@ -39,7 +39,10 @@ def publish(warehouse: Path, serving: Path, run_id: str) -> None:
 
 
 def test_publish_copies_marts_only_and_logs_each_publish(tmp_path: Path) -> None:
-    warehouse, serving = tmp_path / "wh.duckdb", tmp_path / "out" / "serving.duckdb"
+    # A quote in the folder's name: the paths reach SQL (attach) as quoted literals.
+    root = tmp_path / "o'brien's"
+    root.mkdir()
+    warehouse, serving = root / "wh.duckdb", root / "out" / "serving.duckdb"
     make_warehouse(warehouse, won=3)
     publish(warehouse, serving, "run-1")
     make_warehouse(warehouse, won=5)

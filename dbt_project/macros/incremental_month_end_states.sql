@@ -101,14 +101,19 @@
     ])) }}
 {%- endmacro %}
 
+{#- Whether this model's table has a column (the bookkeeping columns came with later
+    versions of the models). -#}
+{% macro this_has_column(name) -%}
+    {{ return(name in (adapter.get_columns_in_relation(this) | map(attribute='name') | list)) }}
+{%- endmacro %}
+
 {#- Whether the table was built by this version of the model: it has the bookkeeping columns
     and every row was built by the same SQL and vars. Otherwise every row is rebuilt (after an
     upgrade from a version without the columns, or a change of the SQL or vars; the columns
     then follow the SQL: on_schema_change sync_all_columns). -#}
 {% macro built_by_this_version() -%}
     {%- if not execute -%}{{ return(true) }}{%- endif -%}
-    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
-    {%- if '_build_hash' not in columns -%}{{ return(false) }}{%- endif -%}
+    {%- if not this_has_column('_build_hash') -%}{{ return(false) }}{%- endif -%}
     {%- set other_builds = run_query(
         "select 1 from " ~ this ~ " where _build_hash <> '" ~ build_hash() ~ "' limit 1"
     ) -%}
@@ -179,8 +184,7 @@
     no history dated in between): stamp them with it. -#}
 {% macro confirm_as_of_month_states() -%}
     {#- A table from before _cutoff_date has had every row deleted (built_by_this_version). -#}
-    {%- if is_incremental() and '_cutoff_date' in (adapter.get_columns_in_relation(this) | map(attribute='name') | list)
-        and built_by_this_version() -%}
+    {%- if is_incremental() and this_has_column('_cutoff_date') and built_by_this_version() -%}
     update {{ this }}
     set _cutoff_date = (select month_cutoff_date from {{ ref('int_month_spine') }} where is_as_of_month)
     where is_as_of_month

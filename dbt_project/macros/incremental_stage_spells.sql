@@ -63,8 +63,7 @@
     spell: date them again. -#}
 {% macro redate_stage_spells() -%}
     {#- A table from before _as_of_date has had every row deleted (built_by_this_version). -#}
-    {%- if is_incremental() and '_as_of_date' in (adapter.get_columns_in_relation(this) | map(attribute='name') | list)
-        and built_by_this_version() -%}
+    {%- if is_incremental() and this_has_column('_as_of_date') and built_by_this_version() -%}
     update {{ this }}
     set
         days_in_stage_to_as_of_date = {{ days_in_stage_to_as_of_date(

@@ -36,3 +36,17 @@
 {% macro lead_velocity_rate(qualified_leads, qualified_leads_previous_month) -%}
     {{ safe_divide(qualified_leads ~ ' - ' ~ qualified_leads_previous_month, qualified_leads_previous_month) }}
 {%- endmacro %}
+
+{#- The closed-deal measures of a group of fct_opportunities rows (its close month, at the
+    grain of the caller's group by: company, territory, rep): won and lost deal counts, won
+    amount (null amounts count 0), and the sales cycle's mean and median over the won deals
+    whose cycle is not negative. Written once for every mart that shows them. -#}
+{% macro closed_deal_measures() -%}
+        count(case when is_won then 1 end) as won_deals,
+        count(case when is_lost then 1 end) as lost_deals,
+        sum(case when is_won then coalesce(amount_reporting, 0) else 0 end) as won_amount,
+        avg(case when is_won and not is_sales_cycle_negative
+            then cast(sales_cycle_days as {{ type_double() }}) end) as sales_cycle_days_avg,
+        {{ median('case when is_won and not is_sales_cycle_negative then cast(sales_cycle_days as ' ~ type_double() ~ ') end') }}
+            as sales_cycle_days_median
+{%- endmacro %}

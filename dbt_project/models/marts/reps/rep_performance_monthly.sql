@@ -51,13 +51,7 @@ deals_closed as (
     select
         rep_id,
         close_month as month,
-        count(case when is_won then 1 end) as won_deals,
-        count(case when is_lost then 1 end) as lost_deals,
-        sum(case when is_won then coalesce(amount_reporting, 0) else 0 end) as won_amount,
-        avg(case when is_won and not is_sales_cycle_negative
-            then cast(sales_cycle_days as {{ type_double() }}) end) as sales_cycle_days_avg,
-        {{ median('case when is_won and not is_sales_cycle_negative then cast(sales_cycle_days as ' ~ type_double() ~ ') end') }}
-            as sales_cycle_days_median
+        {{ closed_deal_measures() }}
     from opportunities
     where close_month is not null
     group by rep_id, close_month

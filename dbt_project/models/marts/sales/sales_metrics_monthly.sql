@@ -26,13 +26,7 @@ opportunities as (
 deals_closed as (
     select
         close_month as month,
-        count(case when is_won then opportunity_id end) as won_deals,
-        count(case when is_lost then opportunity_id end) as lost_deals,
-        sum(case when is_won then coalesce(amount_reporting, 0) else 0 end) as won_amount,
-        avg(case when is_won and not is_sales_cycle_negative
-            then cast(sales_cycle_days as {{ type_double() }}) end) as sales_cycle_days_avg,
-        {{ median('case when is_won and not is_sales_cycle_negative then cast(sales_cycle_days as ' ~ type_double() ~ ') end') }}
-            as sales_cycle_days_median
+        {{ closed_deal_measures() }}
     from opportunities
     where close_month is not null
     group by close_month

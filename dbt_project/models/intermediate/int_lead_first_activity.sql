@@ -5,12 +5,25 @@
 -- StartDateTime is empty). Only activities at or after the lead's CreatedDate and on or
 -- before the as-of date (reporting-zone date) count: an earlier one is no response to the
 -- lead, a later one (a meeting scheduled in the future) has not happened yet.
+--
+-- Incremental on DuckDB (macros/incremental_lead_first_activity.sql): the pre-hooks delete the
+-- leads whose inputs changed and re-date the rest; this builds the leads the table no longer
+-- holds.
+
+{{ config(**lead_first_activity_config()) }}
+{%- set incremental = is_incremental() and month_end_states_incremental_enabled() %}
 
 with
 
 leads as (
     select lead_id, owner_id, created_at, created_date, created_month
-    from {{ ref('int_lead_qualification') }}
+    from {{ ref('int_lead_qualification') }} as leads
+    {%- if incremental %}
+    -- the leads the table no longer holds
+    where not exists (
+        select 1 from {{ this }} as held where held.lead_id = leads.lead_id
+    )
+    {%- endif %}
 ),
 
 calendar as (
@@ -73,7 +86,13 @@ select
     first_activities.activity_id as first_activity_id,
     first_activities.activity_at as first_activity_at,
     first_activities.activity_id is not null as has_activity,
-    {{ hours_between('leads.created_at', 'first_activities.activity_at') }} as hours_to_first_activity
+    {{ hours_between('leads.created_at', 'first_activities.activity_at') }} as hours_to_first_activity,
+    {{ lead_columns_hash('leads') }} as _lead_hash,
+    calendar.as_of_date as _as_of_date,
+    {{ activity_watermark_columns() }},
+    '{{ build_hash() }}' as _build_hash,
+    {{ build_started_at() }} as _built_at
 from leads
+cross join calendar
 left join first_activities
     on leads.lead_id = first_activities.lead_id

@@ -101,22 +101,8 @@
     {%- if built_by_this_version() %}
     -- staging holds activity rows up to the watermark the table was not read from: reloaded
     -- (a later load time) or re-validated (other rules); every row goes
-    where exists (
-            select 1
-            from {{ ref('stg_crm__tasks') }} as tasks
-            cross join {{ held }} as held
-            where tasks._file_seq <= held.file_seq
-                and (tasks._loaded_at > held.loaded_at
-                    or tasks._rules_hash is distinct from held.task_rules_hash)
-        )
-        or exists (
-            select 1
-            from {{ ref('stg_crm__events') }} as events
-            cross join {{ held }} as held
-            where events._file_seq <= held.file_seq
-                and (events._loaded_at > held.loaded_at
-                    or events._rules_hash is distinct from held.event_rules_hash)
-        )
+    where {{ staging_rows_reread(ref('stg_crm__tasks'), held, 'task_rules_hash') }}
+        or {{ staging_rows_reread(ref('stg_crm__events'), held, 'event_rules_hash') }}
         -- the lead is gone or its columns changed
         or not exists (
             select 1
@@ -156,6 +142,19 @@
         )
     {%- endif -%}
     {%- endif -%}
+{%- endmacro %}
+
+{#- Whether a staging model holds rows up to the held watermark that the table was not read
+    from: a later load time, or other row rules. -#}
+{% macro staging_rows_reread(staging, held, held_rules_hash) -%}
+    exists (
+        select 1
+        from {{ staging }} as staged
+        cross join {{ held }} as held
+        where staged._file_seq <= held.file_seq
+            and (staged._loaded_at > held.loaded_at
+                or staged._rules_hash is distinct from held.{{ held_rules_hash }})
+    )
 {%- endmacro %}
 
 {#- After the delete, the rows left hold at today's as-of date (no activity of theirs is dated

@@ -12,9 +12,11 @@ tables that were built incrementally: the next plain build must again equal a fu
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -33,7 +35,7 @@ def build(warehouse: Path, *args: str) -> None:
 
 # When an incremental model (re)built a row (macros/incremental_month_end_states.sql): differs
 # between any two builds by design.
-BUILD_TIME_COLUMNS = ("_built_at", "_state_built_at")
+BUILD_TIME_COLUMNS = ("_built_at", "_state_built_at", "_followed_through")
 
 
 def assert_same_tables(built: Path, reference: Path) -> int:
@@ -141,7 +143,12 @@ def test_a_nightly_export_built_incrementally_equals_a_full_rebuild(landing: Pat
 
     # The month-end states and stage spells were rebuilt only where something changed: the deals of the
     # export, the as-of month (its cutoff moved) and the months new to the range.
-    for table in ("int_pipeline_month_end_state", "int_opportunity_stage_spells", "int_lead_first_activity"):
+    for table in (
+        "int_pipeline_month_end_state",
+        "int_opportunity_stage_spells",
+        "int_lead_first_activity",
+        "int_pipeline_movements_monthly",
+    ):
         rebuilt, rows = rows_rebuilt(incremental, table)
         assert 0 < rebuilt < rows / 2, (table, rebuilt, rows)
 
@@ -187,6 +194,43 @@ def test_a_full_reload_under_incremental_tables_equals_a_full_rebuild(landing: P
     assert assert_same_tables(incremental, reference) > 60
 
 
+def current_raw_records(warehouse: Path, raw_table: str, ids: list[str]) -> tuple[list[str], list[dict]]:
+    """(columns, rows) of the current raw version of records: the landing's columns only."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        raw = con.execute(
+            f"SELECT * FROM raw.{raw_table} WHERE id IN ({', '.join('?' for _ in ids)}) "
+            # the current version: the landing may also hold an older copy in a later file
+            "QUALIFY row_number() OVER (PARTITION BY id ORDER BY lastmodifieddate DESC, _file_seq DESC) = 1",
+            ids,
+        )
+        names = [d[0] for d in raw.description]
+        columns = [name for name in names if not name.startswith("_")]
+        rows = [{c: r[names.index(c)] for c in columns} for r in raw.fetchall()]
+    assert len(rows) == len(ids), (raw_table, ids)
+    return columns, rows
+
+
+@contextlib.contextmanager
+def later_export(landing: Path, object_name: str, columns: list[str], rows: list[dict]) -> Iterator[None]:
+    """`rows` as a new version of their records (modified a second later), in a CRM folder
+    after the landing's last, removed on exit."""
+    folder = landing / "crm" / f"{max((landing / 'crm').iterdir()).name}z"
+    folder.mkdir()
+    try:
+        with (folder / f"{object_name}.csv").open("w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=columns)
+            writer.writeheader()
+            for row in rows:
+                modified = datetime.datetime.strptime(row["lastmodifieddate"], "%Y-%m-%dT%H:%M:%S.%f%z")
+                row["lastmodifieddate"] = row["systemmodstamp"] = (
+                    modified + datetime.timedelta(seconds=1)
+                ).strftime("%Y-%m-%dT%H:%M:%S.000%z")
+                writer.writerow(row)
+        yield
+    finally:
+        shutil.rmtree(folder)
+
+
 def leads_rebuilt(warehouse: Path) -> set[str]:
     """The leads of int_lead_first_activity whose rows its last build wrote."""
     table = "intermediate.int_lead_first_activity"
@@ -219,38 +263,16 @@ def test_a_first_activity_moved_or_deleted_rebuilds_the_leads_it_concerns(
             "SELECT min(lead_id) FROM intermediate.int_lead_first_activity WHERE lead_id NOT IN (?, ?)",
             [lead_a, lead_c],
         ).fetchone()[0]
-        raw = con.execute(
-            "SELECT * FROM raw.crm_task WHERE id IN (?, ?) "
-            # the current version: the landing also holds an older copy in a later file
-            "QUALIFY row_number() OVER (PARTITION BY id ORDER BY lastmodifieddate DESC, _file_seq DESC) = 1",
-            [task_a, task_c],
-        )
-        columns = [d[0] for d in raw.description if not d[0].startswith("_")]
-        rows = [dict(zip([d[0] for d in raw.description], r, strict=True)) for r in raw.fetchall()]
-    changed = []
+    columns, rows = current_raw_records(incremental, "crm_task", [task_a, task_c])
     for row in rows:
-        row = {c: row[c] for c in columns}
-        modified = datetime.datetime.strptime(row["lastmodifieddate"], "%Y-%m-%dT%H:%M:%S.%f%z")
-        row["lastmodifieddate"] = row["systemmodstamp"] = (modified + datetime.timedelta(seconds=1)).strftime(
-            "%Y-%m-%dT%H:%M:%S.000%z"
-        )
         if row["id"] == task_a:
             row["whoid"] = lead_b
         else:
             row["isdeleted"] = "true"
-        changed.append(row)
-    folder = landing / "crm" / f"{max((landing / 'crm').iterdir()).name}z"
-    folder.mkdir()
-    try:
-        with (folder / "Task.csv").open("w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=columns)
-            writer.writeheader()
-            writer.writerows(changed)
+    with later_export(landing, "Task", columns, rows):
         report = load_landing(landing, incremental)
         assert report.mode.startswith("incremental"), report.mode
         build(incremental)
-    finally:
-        shutil.rmtree(folder)
     rebuilt = leads_rebuilt(incremental)
     assert {lead_a, lead_b, lead_c} <= rebuilt
     with duckdb.connect(str(incremental), read_only=True) as con:
@@ -260,6 +282,41 @@ def test_a_first_activity_moved_or_deleted_rebuilds_the_leads_it_concerns(
         ).fetchone()
     assert moved_to == (lead_b, False)
     assert len(rebuilt) < leads / 2, (len(rebuilt), leads)
+    reference = full_rebuild_of(incremental, tmp_path)
+    assert assert_same_tables(incremental, reference) > 60
+
+
+def test_a_deleted_opportunity_leaves_the_pipeline_movements(landing: Path, tmp_path: Path) -> None:
+    """A deleted opportunity loses every month-end state, and no state of it is rebuilt, so no
+    new status row tells the pipeline movements: they must still drop its rows. The deal is
+    one whose movements lie between the range's first month and the as-of month (those two
+    months are rebuilt every night anyway)."""
+    incremental = tmp_path / "incremental" / "warehouse.duckdb"
+    load_landing(landing, incremental)
+    build(incremental)
+    movements = "intermediate.int_pipeline_movements_monthly"
+    with duckdb.connect(str(incremental), read_only=True) as con:
+        deleted = con.execute(
+            f"SELECT opportunity_id FROM {movements} GROUP BY opportunity_id "
+            "HAVING min(month) > (SELECT range_start_month FROM intermediate.int_reporting_calendar) "
+            "AND max(month) < (SELECT as_of_month FROM intermediate.int_reporting_calendar) "
+            "ORDER BY opportunity_id LIMIT 1"
+        ).fetchone()[0]
+    columns, rows = current_raw_records(incremental, "crm_opportunity", [deleted])
+    rows[0]["isdeleted"] = "true"
+    with later_export(landing, "Opportunity", columns, rows):
+        report = load_landing(landing, incremental)
+        assert report.mode.startswith("incremental"), report.mode
+        build(incremental)
+    with duckdb.connect(str(incremental), read_only=True) as con:
+        left = con.execute(
+            f"SELECT count(*) FROM {movements} WHERE opportunity_id = ?", [deleted]
+        ).fetchone()[0]
+        states = con.execute(
+            "SELECT count(*) FROM intermediate.int_pipeline_month_end_status WHERE opportunity_id = ?",
+            [deleted],
+        ).fetchone()[0]
+    assert (left, states) == (0, 0)
     reference = full_rebuild_of(incremental, tmp_path)
     assert assert_same_tables(incremental, reference) > 60
 
@@ -352,11 +409,20 @@ def test_tables_built_before_the_bookkeeping_columns_are_rebuilt(landing: Path, 
                 ("_as_of_date", "_inputs_hash", "_stages_hash", "_build_hash", "_built_at"),
             ),
             ("int_lead_first_activity", ("_lead_hash", "_activity_file_seq", "_build_hash", "_built_at")),
+            (
+                "int_pipeline_movements_monthly",
+                ("_followed_through", "_status_build_hash", "_build_hash", "_built_at"),
+            ),
         ):
             for column in columns:
                 con.execute(f"ALTER TABLE intermediate.{table} DROP COLUMN {column}")
     build(incremental)
-    for table in ("int_pipeline_month_end_state", "int_opportunity_stage_spells", "int_lead_first_activity"):
+    for table in (
+        "int_pipeline_month_end_state",
+        "int_opportunity_stage_spells",
+        "int_lead_first_activity",
+        "int_pipeline_movements_monthly",
+    ):
         rebuilt, rows = rows_rebuilt(incremental, table)
         assert rebuilt == rows > 0, table
     reference = full_rebuild_of(incremental, tmp_path)

@@ -81,8 +81,9 @@
 {%- endmacro %}
 
 {#- A model whose pre-hooks delete what changed and that then appends what is missing (the
-    states, the stage spells); a plain table on other engines. -#}
-{% macro rebuild_what_changed_config(pre_hooks) -%}
+    states, the stage spells, the first activities, the pipeline movements); a plain table on
+    other engines. The hooks run in the build's transaction. -#}
+{% macro rebuild_what_changed_config(pre_hooks, post_hooks=[]) -%}
     {%- if not month_end_states_incremental_enabled() -%}
         {{ return({'materialized': 'table'}) }}
     {%- endif -%}
@@ -91,6 +92,7 @@
         'incremental_strategy': 'append',
         'on_schema_change': 'sync_all_columns',
         'pre_hook': pre_hooks,
+        'post_hook': post_hooks,
     }) }}
 {%- endmacro %}
 

@@ -19,17 +19,45 @@
 -- is_pushed_out (information, not a term of the identity): open at both ends, the close
 -- date at the previous end fell on or before the end of M (due this month) and the close
 -- date now falls after the end of M.
+--
+-- Incremental on DuckDB (macros/incremental_pipeline_movements.sql): the pre-hook deletes the
+-- opportunities with status rows this table has not followed and the range's first month;
+-- this builds them again.
+
+{{ config(**pipeline_movements_config()) }}
+{#- A table without the bookkeeping columns had every row deleted: build it whole. -#}
+{%- set incremental = is_incremental() and month_end_states_incremental_enabled()
+    and this_has_column('_followed_through') %}
 
 with
+
+calendar as (
+    select range_start_month
+    from {{ ref('int_reporting_calendar') }}
+),
 
 months as (
     select month, month_end_date
     from {{ ref('int_month_spine') }}
     where is_in_range
 ),
+{%- if incremental %}
+
+-- the opportunities whose status rows this table has not followed (every one when the table
+-- is empty: the pre-hook deleted every row)
+rebuilt_opportunities as (
+    {{ opportunities_with_status_after('(select min(_followed_through) from ' ~ this ~ ')') }}
+),
+{%- endif %}
 
 states as (
-    select * from {{ ref('int_pipeline_month_end_status') }}
+    select * from {{ ref('int_pipeline_month_end_status') }} as status
+    {%- if incremental %}
+    -- what the rebuilt rows read: every month of the rebuilt opportunities, and the first
+    -- month of the range (with no month before it)
+    where status.opportunity_id in (select opportunity_id from rebuilt_opportunities)
+        or status.month = (select range_start_month from calendar)
+    {%- endif %}
 ),
 
 current_states as (
@@ -105,7 +133,20 @@ classified as (
             false
         ) as is_pushed_out
     from paired
-    where was_open_at_previous_month_end or is_open_at_month_end
+    where (was_open_at_previous_month_end or is_open_at_month_end)
+    {%- if incremental %}
+        -- the rows the pre-hook deleted
+        and (
+            opportunity_id in (select opportunity_id from rebuilt_opportunities)
+            or month = (select range_start_month from calendar)
+        )
+    {%- endif %}
 )
 
-select * from classified
+select
+    classified.*,
+    {{ build_started_at() }} as _followed_through,
+    {{ status_build_hash_query() }} as _status_build_hash,
+    '{{ build_hash() }}' as _build_hash,
+    {{ build_started_at() }} as _built_at
+from classified

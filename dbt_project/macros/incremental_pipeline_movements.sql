@@ -74,13 +74,12 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- After the build, every row left follows the status through this run. -#}
+{#- After the build, every row left follows the status through this run. (The rows kept
+    already hold the status's build hash: the pre-hook deleted every row when it changed.) -#}
 {% macro confirm_pipeline_movements_followed() -%}
     {%- if is_incremental() -%}
     update {{ this }}
-    set
-        _followed_through = {{ build_started_at() }},
-        _status_build_hash = {{ status_build_hash_query() }}
+    set _followed_through = {{ build_started_at() }}
     where _followed_through is distinct from {{ build_started_at() }}
     {%- endif -%}
 {%- endmacro %}

@@ -107,15 +107,14 @@ def rows_rebuilt(warehouse: Path, table: str = "int_pipeline_month_end_state") -
         ).fetchone()
 
 
-def opportunities_rebuilt(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
-    """The opportunities of the rows of an incremental intermediate table that its last build
-    wrote."""
+def keys_rebuilt(con: duckdb.DuckDBPyConnection, table: str, key: str = "opportunity_id") -> set[str]:
+    """The keys (opportunities, leads) of the rows of an incremental intermediate table that
+    its last build wrote."""
     table = f"intermediate.{table}"
     return {
         r[0]
         for r in con.execute(
-            f"SELECT DISTINCT opportunity_id FROM {table} "
-            f"WHERE _built_at = (SELECT max(_built_at) FROM {table})"
+            f"SELECT DISTINCT {key} FROM {table} WHERE _built_at = (SELECT max(_built_at) FROM {table})"
         ).fetchall()
     }
 
@@ -141,8 +140,9 @@ def test_a_nightly_export_built_incrementally_equals_a_full_rebuild(landing: Pat
     assert "appended files only" in compiled_staging_sql(incremental, "stg_crm__opportunity_history")
     assert "appended files only" in compiled_staging_sql(incremental, "stg_crm__tasks")
 
-    # The month-end states and stage spells were rebuilt only where something changed: the deals of the
-    # export, the as-of month (its cutoff moved) and the months new to the range.
+    # The incremental intermediate tables were rebuilt only where something changed: the deals
+    # (and their status and movements) of the export, the as-of month (its cutoff moved), the
+    # months new to the range, the leads of new activity files.
     for table in (
         "int_pipeline_month_end_state",
         "int_opportunity_stage_spells",
@@ -231,18 +231,6 @@ def later_export(landing: Path, object_name: str, columns: list[str], rows: list
         shutil.rmtree(folder)
 
 
-def leads_rebuilt(warehouse: Path) -> set[str]:
-    """The leads of int_lead_first_activity whose rows its last build wrote."""
-    table = "intermediate.int_lead_first_activity"
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return {
-            r[0]
-            for r in con.execute(
-                f"SELECT lead_id FROM {table} WHERE _built_at = (SELECT max(_built_at) FROM {table})"
-            ).fetchall()
-        }
-
-
 def test_a_first_activity_moved_or_deleted_rebuilds_the_leads_it_concerns(
     landing: Path, tmp_path: Path
 ) -> None:
@@ -273,13 +261,13 @@ def test_a_first_activity_moved_or_deleted_rebuilds_the_leads_it_concerns(
         report = load_landing(landing, incremental)
         assert report.mode.startswith("incremental"), report.mode
         build(incremental)
-    rebuilt = leads_rebuilt(incremental)
-    assert {lead_a, lead_b, lead_c} <= rebuilt
     with duckdb.connect(str(incremental), read_only=True) as con:
+        rebuilt = keys_rebuilt(con, "int_lead_first_activity", "lead_id")
         leads = con.execute("SELECT count(*) FROM intermediate.int_lead_first_activity").fetchone()[0]
         moved_to = con.execute(
             "SELECT who_id, is_deleted FROM staging.stg_crm__tasks WHERE task_id = ?", [task_a]
         ).fetchone()
+    assert {lead_a, lead_b, lead_c} <= rebuilt
     assert moved_to == (lead_b, False)
     assert len(rebuilt) < leads / 2, (len(rebuilt), leads)
     reference = full_rebuild_of(incremental, tmp_path)
@@ -359,8 +347,8 @@ def test_moving_the_as_of_date_within_its_month_rebuilds_only_the_deals_dated_in
         build(incremental, *dbt_vars)
         with duckdb.connect(str(incremental), read_only=True) as con:
             states = "intermediate.int_pipeline_month_end_state"
-            rebuilt = opportunities_rebuilt(con, "int_pipeline_month_end_state")
-            spells_rebuilt = opportunities_rebuilt(con, "int_opportunity_stage_spells")
+            rebuilt = keys_rebuilt(con, "int_pipeline_month_end_state")
+            spells_rebuilt = keys_rebuilt(con, "int_opportunity_stage_spells")
             with_spells = {
                 r[0]
                 for r in con.execute(

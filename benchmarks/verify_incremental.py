@@ -121,7 +121,16 @@ def main(argv: list[str] | None = None) -> int:
         link_landing(held_back, landing / "crm" / held_back.name, hold_back=None)
         refresh(landing, incremental, f"2. + export {held_back.name} (incremental)", args.var)
     nightly = add_nightly_export(landing, fraction=args.fraction)
-    refresh(landing, incremental, f"3. + {args.fraction:.0%} export {nightly.name} (incremental)", args.var)
+    nightly_label = f"3. + {args.fraction:.0%} export {nightly.name} (incremental)"
+    refresh(landing, incremental, nightly_label, args.var)
+    # Whether the publish followed fct_pipeline_month_end (orchestration/followed_marts.py) or
+    # copied it whole: the comparison below covers the path it took.
+    publish_lines = [
+        line.strip()
+        for line in (incremental / f"{nightly_label}.log").read_text(encoding="utf-8").splitlines()
+        if "publish the marts" in line and not line.strip().startswith(">")
+    ]
+    print(f"  {publish_lines[-1] if publish_lines else 'no publish line in the log'}")
     refresh(landing, work / "from_scratch", "4. the same landing from scratch", args.var)
 
     # The comparison proves something only if steps 2 and 3 appended rather than reloaded.

@@ -38,6 +38,7 @@ class ProgressPrinter:
         self.dbt_problems: dict[str, int] = {}
         self.rows_loaded = 0
         self.raw_tables = 0
+        self.followed_marts: dict[str, int] | None = None
         self._dbt_last_print = float("-inf")
 
     def line(self, text: str) -> None:
@@ -53,10 +54,13 @@ class ProgressPrinter:
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             self.step_checks.setdefault(step, []).append(bool(event.event_specific_data.passed))
         elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
-            rows = event.event_specific_data.materialization.metadata.get("dagster/row_count")
+            metadata = event.event_specific_data.materialization.metadata
+            rows = metadata.get("dagster/row_count")
             if step == "load_landing" and rows is not None:
                 self.rows_loaded += int(rows.value)
                 self.raw_tables += 1
+            if step == "serving" and "followed_marts" in metadata:
+                self.followed_marts = metadata["followed_marts"].value
         elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
             parts = [f"{time.perf_counter() - self.step_started.get(step, time.perf_counter()):.1f}s"]
             if step == "load_landing" and self.raw_tables:
@@ -64,6 +68,8 @@ class ProgressPrinter:
             if step == "salesops_dbt_models" and self.dbt_total:
                 parts.append(f"{self.dbt_done}/{self.dbt_total} dbt nodes")
                 parts += [f"{n} {status}" for status, n in sorted(self.dbt_problems.items())]
+            if step == "serving" and self.followed_marts is not None:
+                parts += [f"{t}: {n:,} rows replaced in a copy" for t, n in self.followed_marts.items()]
             checks = self.step_checks.get(step, [])
             if checks:
                 parts.append(f"{sum(checks)}/{len(checks)} checks passed")

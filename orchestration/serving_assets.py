@@ -66,6 +66,7 @@ def serving(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             raw_row_counts=_raw_row_counts(settings),
             checks=checks,
         )
+        followed: dict[str, int] = {}  # the schema swap replaces every mart
     else:
         result = publish_marts(
             settings.warehouse,
@@ -75,6 +76,7 @@ def serving(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             raw_row_counts=_raw_row_counts(settings),
             checks=checks,
         )
+        followed = result.followed
     return dg.MaterializeResult(
         metadata={
             "serving_file": str(result.serving),
@@ -82,6 +84,9 @@ def serving(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             "tables": dg.MetadataValue.md(
                 "\n".join(f"- `marts.{t}`: {n:,} rows" for t, n in result.tables.items())
             ),
+            # Marts brought up to date in a copy of the last serving file (followed_marts.py):
+            # rows replaced in each.
+            "followed_marts": dg.MetadataValue.json(followed),
             "checks_run": len(checks),
             f"latest_{PREVIEW_MONTHS}_months": dg.MetadataValue.md(latest_metrics_markdown(result.serving)),
         }

@@ -80,7 +80,9 @@ def test_stale_temp_file_of_a_killed_run_is_cleared(tmp_path: Path) -> None:
     stale.write_bytes(b"half-written by a run that was killed")
     (tmp_path / ".serving.duckdb.99999.tmp.wal").write_bytes(b"x")
     publish(warehouse, serving, "run-1")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["serving.duckdb", "wh.duckdb"]
+    # Beside the warehouse: the record of what the serving file holds (followed_marts.py).
+    record = ".wh.duckdb.published.json"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [record, "serving.duckdb", "wh.duckdb"]
 
 
 def test_reader_of_the_old_file_keeps_its_version(tmp_path: Path) -> None:
@@ -110,4 +112,119 @@ def test_failed_publish_leaves_serving_untouched(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="no tables to publish"):
         publish(warehouse, serving, "run-2")
     assert serving.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["serving.duckdb", "wh.duckdb"]
+    record = ".wh.duckdb.published.json"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [record, "serving.duckdb", "wh.duckdb"]
+
+
+# Following: fct_pipeline_month_end is a view of int_pipeline_month_end_state, whose rows carry
+# the start of the build that wrote them (_built_at). Three deals over two months:
+#   build 1 (stamp 01:00): A, B, C, E, F and G in January and February, 'Prospecting';
+#   build 2 (stamp 02:00): B rebuilt (every month, stage 'Won'), C deleted (no new row),
+#                          D new in February.
+# After build 2 the view holds A, E, F, G x2, B x2 ('Won'), D x1: 11 rows, 3 stamped 02:00
+# (under half, MAX_FOLLOWED_SHARE: more would be copied whole).
+STATES_DDL = (
+    "create table intermediate.int_pipeline_month_end_state "
+    "(month date, opportunity_id varchar, stage_name varchar, _built_at timestamp)"
+)
+FCT_VIEW = (
+    "create or replace view marts.fct_pipeline_month_end as "
+    "select month, opportunity_id, stage_name from intermediate.int_pipeline_month_end_state"
+)
+
+
+def make_states_warehouse(path: Path) -> None:
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute("create schema intermediate")
+        con.execute("create table marts.sales_metrics_monthly as select date '2024-01-01' as month, 1 as won")
+        con.execute(STATES_DDL)
+        con.execute(
+            "insert into intermediate.int_pipeline_month_end_state "
+            "select month, opp, 'Prospecting', timestamp '2024-03-01 01:00' "
+            "from unnest([date '2024-01-01', date '2024-02-01']) as m(month), "
+            "unnest(['A', 'B', 'C', 'E', 'F', 'G']) as o(opp)"
+        )
+        con.execute(FCT_VIEW)
+
+
+def second_build(path: Path) -> None:
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "delete from intermediate.int_pipeline_month_end_state where opportunity_id in ('B', 'C')"
+        )
+        con.execute(
+            "insert into intermediate.int_pipeline_month_end_state values "
+            "('2024-01-01', 'B', 'Won', '2024-03-02 02:00'), ('2024-02-01', 'B', 'Won', '2024-03-02 02:00'), "
+            "('2024-02-01', 'D', 'Prospecting', '2024-03-02 02:00')"
+        )
+
+
+def published_pipeline(serving: Path) -> list[tuple]:
+    with duckdb.connect(str(serving), read_only=True) as con:
+        return con.execute("select * from marts.fct_pipeline_month_end order by all").fetchall()
+
+
+def wh_pipeline(warehouse: Path) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute("select * from marts.fct_pipeline_month_end order by all").fetchall()
+
+
+def publish_result(warehouse: Path, serving: Path, run_id: str):
+    return publish_marts(warehouse, serving, run_id=run_id, landing_dir="-", raw_row_counts={}, checks={})
+
+
+def test_the_followed_mart_gets_only_the_rows_of_new_builds(tmp_path: Path) -> None:
+    warehouse, serving = tmp_path / "wh.duckdb", tmp_path / "serving.duckdb"
+    make_states_warehouse(warehouse)
+    first = publish_result(warehouse, serving, "run-1")
+    assert first.followed == {}  # nothing recorded yet: copied whole
+    second_build(warehouse)
+    second = publish_result(warehouse, serving, "run-2")
+    # B's two rows and D's: the rows stamped 02:00. C's rows went by the row count.
+    assert second.followed == {"fct_pipeline_month_end": 3}
+    assert second.tables["fct_pipeline_month_end"] == 11
+    assert published_pipeline(serving) == wh_pipeline(warehouse)
+    assert ("2024-01-01", "B", "Won") in [(str(m), o, s) for m, o, s in published_pipeline(serving)]
+    # Nothing new: nothing replaced, the same rows.
+    third = publish_result(warehouse, serving, "run-3")
+    assert third.followed == {"fct_pipeline_month_end": 0}
+    assert published_pipeline(serving) == wh_pipeline(warehouse)
+    with duckdb.connect(str(serving), read_only=True) as con:
+        log = con.execute("select run_id from marts.refresh_log order by published_at").fetchall()
+        schemas = con.execute("select distinct table_schema from information_schema.tables").fetchall()
+    assert log == [("run-1",), ("run-2",), ("run-3",)]
+    assert schemas == [("marts",)]
+
+
+def test_a_serving_file_the_record_does_not_describe_is_not_followed(tmp_path: Path) -> None:
+    # The serving file restored from a backup taken before a build that rebuilt B as 'Won'.
+    # The record names build 2's stamp as seen, so following the backup would keep B
+    # 'Prospecting', and the row count could not tell.
+    warehouse, serving = tmp_path / "wh.duckdb", tmp_path / "serving.duckdb"
+    backup = tmp_path / "backup.duckdb"
+    make_states_warehouse(warehouse)
+    publish_result(warehouse, serving, "run-1")
+    backup.write_bytes(serving.read_bytes())
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "update intermediate.int_pipeline_month_end_state "
+            "set stage_name = 'Won', _built_at = timestamp '2024-03-02 02:00' where opportunity_id = 'B'"
+        )
+    assert publish_result(warehouse, serving, "run-2").followed == {"fct_pipeline_month_end": 2}
+    serving.write_bytes(backup.read_bytes())
+    restored = publish_result(warehouse, serving, "run-3")
+    assert restored.followed == {}
+    assert published_pipeline(serving) == wh_pipeline(warehouse)
+    assert ("B", "Won") in [(o, s) for _, o, s in published_pipeline(serving)]
+
+
+def test_an_edited_view_is_copied_whole(tmp_path: Path) -> None:
+    warehouse, serving = tmp_path / "wh.duckdb", tmp_path / "serving.duckdb"
+    make_states_warehouse(warehouse)
+    publish_result(warehouse, serving, "run-1")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(FCT_VIEW.replace("stage_name from", "lower(stage_name) as stage_name from"))
+    edited = publish_result(warehouse, serving, "run-2")
+    assert edited.followed == {}
+    assert [s for _, _, s in published_pipeline(serving)] == ["prospecting"] * 12

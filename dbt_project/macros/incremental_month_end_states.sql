@@ -25,6 +25,10 @@
     int_pipeline_month_end_status follows the states row for row: a state row (re)built in a
     run carries that run's _built_at, and the status replaces its rows of the state rows whose
     _built_at it holds no row of, and drops rows whose state is gone.
+    The publish follows fct_pipeline_month_end (a view of the states) into the serving file the
+    same way (orchestration/followed_marts.py). Both rely on the states only deleting and
+    inserting rows, each insert stamped: an update of a column the view reads would go unseen
+    (the _cutoff_date stamp is not one).
 
     On other engines than DuckDB both stay plain tables (the incremental path is tested on
     DuckDB only). -#}

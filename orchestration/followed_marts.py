@@ -158,7 +158,9 @@ def follow(
     con.executemany("insert into followed_seen_stamps values (?)", [[s] for s in previous_stamps])
     con.execute(
         f"create or replace temp table followed_new_keys as select {key} from {mart.source} "
-        f"where {quote_identifier(mart.stamp)} not in (select stamp from followed_seen_stamps)"
+        # A row without a stamp cannot be known to be unchanged: it counts as new.
+        f"where {quote_identifier(mart.stamp)} is null "
+        f"or {quote_identifier(mart.stamp)} not in (select stamp from followed_seen_stamps)"
     )
     changed, total = con.execute(
         f"select (select count(*) from followed_new_keys), (select count(*) from {view})"

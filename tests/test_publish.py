@@ -228,3 +228,21 @@ def test_an_edited_view_is_copied_whole(tmp_path: Path) -> None:
     edited = publish_result(warehouse, serving, "run-2")
     assert edited.followed == {}
     assert [s for _, _, s in published_pipeline(serving)] == ["prospecting"] * 12
+
+
+def test_rows_without_a_stamp_are_always_replaced(tmp_path: Path) -> None:
+    # A row with no stamp cannot be known to be unchanged since the last publish.
+    warehouse, serving = tmp_path / "wh.duckdb", tmp_path / "serving.duckdb"
+    make_states_warehouse(warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "update intermediate.int_pipeline_month_end_state set _built_at = null where opportunity_id = 'A'"
+        )
+    publish_result(warehouse, serving, "run-1")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "update intermediate.int_pipeline_month_end_state set stage_name = 'Won' "
+            "where opportunity_id = 'A'"
+        )
+    assert publish_result(warehouse, serving, "run-2").followed == {"fct_pipeline_month_end": 2}
+    assert ("A", "Won") in [(o, s) for _, o, s in published_pipeline(serving)]

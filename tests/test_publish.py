@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.publish import publish_marts
+from orchestration.publish import PublishResult, publish_marts
 
 
 def make_warehouse(path: Path, won: int) -> None:
@@ -27,8 +27,8 @@ def make_warehouse(path: Path, won: int) -> None:
         con.execute("create or replace view marts.pipeline as select deals from intermediate.states")
 
 
-def publish(warehouse: Path, serving: Path, run_id: str) -> None:
-    publish_marts(
+def publish(warehouse: Path, serving: Path, run_id: str) -> PublishResult:
+    return publish_marts(
         warehouse,
         serving,
         run_id=run_id,
@@ -117,7 +117,7 @@ def test_failed_publish_leaves_serving_untouched(tmp_path: Path) -> None:
 
 
 # Following: fct_pipeline_month_end is a view of int_pipeline_month_end_state, whose rows carry
-# the start of the build that wrote them (_built_at). Three deals over two months:
+# the start of the build that wrote them (_built_at). Seven deals over two months:
 #   build 1 (stamp 01:00): A, B, C, E, F and G in January and February, 'Prospecting';
 #   build 2 (stamp 02:00): B rebuilt (every month, stage 'Won'), C deleted (no new row),
 #                          D new in February.
@@ -160,36 +160,28 @@ def second_build(path: Path) -> None:
         )
 
 
-def published_pipeline(serving: Path) -> list[tuple]:
-    with duckdb.connect(str(serving), read_only=True) as con:
+def pipeline_rows(database: Path) -> list[tuple]:
+    """fct_pipeline_month_end as the serving file holds it, or as the warehouse's view reads."""
+    with duckdb.connect(str(database), read_only=True) as con:
         return con.execute("select * from marts.fct_pipeline_month_end order by all").fetchall()
-
-
-def wh_pipeline(warehouse: Path) -> list[tuple]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute("select * from marts.fct_pipeline_month_end order by all").fetchall()
-
-
-def publish_result(warehouse: Path, serving: Path, run_id: str):
-    return publish_marts(warehouse, serving, run_id=run_id, landing_dir="-", raw_row_counts={}, checks={})
 
 
 def test_the_followed_mart_gets_only_the_rows_of_new_builds(tmp_path: Path) -> None:
     warehouse, serving = tmp_path / "wh.duckdb", tmp_path / "serving.duckdb"
     make_states_warehouse(warehouse)
-    first = publish_result(warehouse, serving, "run-1")
+    first = publish(warehouse, serving, "run-1")
     assert first.followed == {}  # nothing recorded yet: copied whole
     second_build(warehouse)
-    second = publish_result(warehouse, serving, "run-2")
+    second = publish(warehouse, serving, "run-2")
     # B's two rows and D's: the rows stamped 02:00. C's rows went by the row count.
     assert second.followed == {"fct_pipeline_month_end": 3}
     assert second.tables["fct_pipeline_month_end"] == 11
-    assert published_pipeline(serving) == wh_pipeline(warehouse)
-    assert ("2024-01-01", "B", "Won") in [(str(m), o, s) for m, o, s in published_pipeline(serving)]
+    assert pipeline_rows(serving) == pipeline_rows(warehouse)
+    assert ("2024-01-01", "B", "Won") in [(str(m), o, s) for m, o, s in pipeline_rows(serving)]
     # Nothing new: nothing replaced, the same rows.
-    third = publish_result(warehouse, serving, "run-3")
+    third = publish(warehouse, serving, "run-3")
     assert third.followed == {"fct_pipeline_month_end": 0}
-    assert published_pipeline(serving) == wh_pipeline(warehouse)
+    assert pipeline_rows(serving) == pipeline_rows(warehouse)
     with duckdb.connect(str(serving), read_only=True) as con:
         log = con.execute("select run_id from marts.refresh_log order by published_at").fetchall()
         schemas = con.execute("select distinct table_schema from information_schema.tables").fetchall()
@@ -204,30 +196,30 @@ def test_a_serving_file_the_record_does_not_describe_is_not_followed(tmp_path: P
     warehouse, serving = tmp_path / "wh.duckdb", tmp_path / "serving.duckdb"
     backup = tmp_path / "backup.duckdb"
     make_states_warehouse(warehouse)
-    publish_result(warehouse, serving, "run-1")
+    publish(warehouse, serving, "run-1")
     backup.write_bytes(serving.read_bytes())
     with duckdb.connect(str(warehouse)) as con:
         con.execute(
             "update intermediate.int_pipeline_month_end_state "
             "set stage_name = 'Won', _built_at = timestamp '2024-03-02 02:00' where opportunity_id = 'B'"
         )
-    assert publish_result(warehouse, serving, "run-2").followed == {"fct_pipeline_month_end": 2}
+    assert publish(warehouse, serving, "run-2").followed == {"fct_pipeline_month_end": 2}
     serving.write_bytes(backup.read_bytes())
-    restored = publish_result(warehouse, serving, "run-3")
+    restored = publish(warehouse, serving, "run-3")
     assert restored.followed == {}
-    assert published_pipeline(serving) == wh_pipeline(warehouse)
-    assert ("B", "Won") in [(o, s) for _, o, s in published_pipeline(serving)]
+    assert pipeline_rows(serving) == pipeline_rows(warehouse)
+    assert ("B", "Won") in [(o, s) for _, o, s in pipeline_rows(serving)]
 
 
 def test_an_edited_view_is_copied_whole(tmp_path: Path) -> None:
     warehouse, serving = tmp_path / "wh.duckdb", tmp_path / "serving.duckdb"
     make_states_warehouse(warehouse)
-    publish_result(warehouse, serving, "run-1")
+    publish(warehouse, serving, "run-1")
     with duckdb.connect(str(warehouse)) as con:
         con.execute(FCT_VIEW.replace("stage_name from", "lower(stage_name) as stage_name from"))
-    edited = publish_result(warehouse, serving, "run-2")
+    edited = publish(warehouse, serving, "run-2")
     assert edited.followed == {}
-    assert [s for _, _, s in published_pipeline(serving)] == ["prospecting"] * 12
+    assert [s for _, _, s in pipeline_rows(serving)] == ["prospecting"] * 12
 
 
 def test_rows_without_a_stamp_are_always_replaced(tmp_path: Path) -> None:
@@ -238,11 +230,11 @@ def test_rows_without_a_stamp_are_always_replaced(tmp_path: Path) -> None:
         con.execute(
             "update intermediate.int_pipeline_month_end_state set _built_at = null where opportunity_id = 'A'"
         )
-    publish_result(warehouse, serving, "run-1")
+    publish(warehouse, serving, "run-1")
     with duckdb.connect(str(warehouse)) as con:
         con.execute(
             "update intermediate.int_pipeline_month_end_state set stage_name = 'Won' "
             "where opportunity_id = 'A'"
         )
-    assert publish_result(warehouse, serving, "run-2").followed == {"fct_pipeline_month_end": 2}
-    assert ("A", "Won") in [(o, s) for _, o, s in published_pipeline(serving)]
+    assert publish(warehouse, serving, "run-2").followed == {"fct_pipeline_month_end": 2}
+    assert ("A", "Won") in [(o, s) for _, o, s in pipeline_rows(serving)]

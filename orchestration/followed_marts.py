@@ -144,8 +144,9 @@ def follow(
 ) -> int | None:
     """Bring `target` (the mart's table in the copied serving file) up to `view` (the mart in
     the warehouse) by replacing the rows of keys whose source row carries a stamp the serving
-    file has not seen. Returns the number of rows replaced, or None when too many changed to
-    be worth it (the caller copies the mart whole).
+    file has not seen. Returns the number of rows replaced, or None (the caller copies the
+    mart whole) when too many changed to be worth it or the row counts still disagree after
+    the vanished keys were deleted.
 
     Why that is enough: a source row that still carries a seen stamp is unchanged since the
     serving file was written (the source only deletes and inserts rows, and each insert is

@@ -9,8 +9,11 @@ only read: the work landing links to its files):
 2. that export arrives and is refreshed: the loader appends it, incremental models take its rows;
 3. a 1% nightly export (--fraction) (new amount and one new history row for every 100th opportunity, as the
    benchmark's) arrives and is refreshed;
-4. the final landing is refreshed from scratch into a new warehouse and serving file;
-then every published mart of 3 is compared with 4's, row by row on every column, both ways.
+4. a mixed delivery (benchmarks/mixed_export.py, --mixed-fraction) that changes every kind of
+   input (leads, accounts, activities, deletions, late older copies, conversion rates, and
+   restated spend, expenses and quotas in new files) arrives and is refreshed;
+5. the final landing is refreshed from scratch into a new warehouse and serving file;
+then every published mart of 4 is compared with 5's, row by row on every column, both ways.
 Exits 1 when a refresh fails or a mart differs.
 """
 
@@ -27,6 +30,7 @@ from pathlib import Path
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.mixed_export import add_mixed_export  # noqa: E402
 from benchmarks.run_benchmark import add_nightly_export  # noqa: E402
 from orchestration.table_diff import compare_tables  # noqa: E402
 
@@ -84,6 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--fraction", type=float, default=0.01, help="share of opportunities the nightly export changes"
     )
+    parser.add_argument(
+        "--mixed-fraction",
+        type=float,
+        default=0.05,
+        help="share of each file's records the mixed delivery changes (0: no mixed delivery)",
+    )
     parser.add_argument("--work-dir", type=Path, default=ROOT / "data" / "verify_incremental")
     args = parser.parse_args(argv)
 
@@ -131,16 +141,21 @@ def main(argv: list[str] | None = None) -> int:
         if "publish the marts" in line and not line.strip().startswith(">")
     ]
     print(f"  {publish_lines[-1] if publish_lines else 'no publish line in the log'}")
-    refresh(landing, work / "from_scratch", "4. the same landing from scratch", args.var)
+    loads = 3 if held_back is not None else 2
+    if args.mixed_fraction > 0:
+        mixed = add_mixed_export(landing, fraction=args.mixed_fraction)
+        print(f"  {mixed.describe()}")
+        refresh(landing, incremental, f"4. + mixed delivery {mixed.folder.name}", args.var)
+        loads += 1
+    refresh(landing, work / "from_scratch", "5. the same landing from scratch", args.var)
 
-    # The comparison proves something only if steps 2 and 3 appended rather than reloaded.
+    # The comparison proves something only if steps 2 to 4 appended rather than reloaded.
     with duckdb.connect(str(incremental / "warehouse.duckdb"), read_only=True) as con:
-        files, loads = con.execute(
+        files, loaded = con.execute(
             "SELECT count(*), count(DISTINCT loaded_at) FROM raw._load_files"
         ).fetchone()
-    expected_loads = 3 if held_back is not None else 2
-    print(f"\nthe incremental warehouse holds {files} files from {loads} loads (expected {expected_loads})")
-    if loads != expected_loads:
+    print(f"\nthe incremental warehouse holds {files} files from {loaded} loads (expected {loads})")
+    if loaded != loads:
         print("the exports were not appended: the refreshes reloaded raw, so nothing incremental was tested")
         return 1
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime
+import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -146,6 +148,7 @@ def test_a_nightly_export_built_incrementally_equals_a_full_rebuild(landing: Pat
     # months new to the range, the leads of new activity files.
     for table in (
         "int_pipeline_month_end_state",
+        "int_pipeline_month_end_status",
         "int_opportunity_stage_spells",
         "int_lead_first_activity",
         "int_pipeline_movements_monthly",
@@ -415,7 +418,7 @@ def test_tables_built_before_the_bookkeeping_columns_are_rebuilt(landing: Path, 
     with duckdb.connect(str(incremental)) as con:
         for table, columns in (
             ("int_pipeline_month_end_state", ("_inputs_hash", "_build_hash", "_built_at")),
-            ("int_pipeline_month_end_status", ("_state_built_at", "_build_hash")),
+            ("int_pipeline_month_end_status", ("_state_built_at", "_build_hash", "_built_at")),
             (
                 "int_opportunity_stage_spells",
                 ("_as_of_date", "_inputs_hash", "_stages_hash", "_build_hash", "_built_at"),
@@ -431,6 +434,7 @@ def test_tables_built_before_the_bookkeeping_columns_are_rebuilt(landing: Path, 
     build(incremental)
     for table in (
         "int_pipeline_month_end_state",
+        "int_pipeline_month_end_status",
         "int_opportunity_stage_spells",
         "int_lead_first_activity",
         "int_pipeline_movements_monthly",
@@ -439,3 +443,82 @@ def test_tables_built_before_the_bookkeeping_columns_are_rebuilt(landing: Path, 
         assert rebuilt == rows > 0, table
     reference = full_rebuild_of(incremental, tmp_path)
     assert assert_same_tables(incremental, reference) > 60
+
+
+def test_a_build_that_writes_a_key_twice_fails_and_leaves_the_table_as_it_was(
+    landing: Path, tmp_path: Path
+) -> None:
+    """The key guard (macros/duplicate_key_guard.sql) in place of a unique test over the whole
+    table: a build whose rows repeat a key fails, names the table and the key, and its
+    transaction is rolled back. The duplicate is forced the way a bookkeeping bug would make
+    it: month M's states are deleted (so the build rebuilds M) while the month spine, which the
+    build reads, holds M twice (so every opportunity of M is built twice)."""
+    warehouse = tmp_path / "incremental" / "warehouse.duckdb"
+    load_landing(landing, warehouse)
+    build(warehouse)
+    states = "intermediate.int_pipeline_month_end_state"
+    with duckdb.connect(str(warehouse)) as con:
+        month = con.execute(f"SELECT min(month) FROM {states}").fetchone()[0]
+        con.execute(
+            "CREATE OR REPLACE TABLE intermediate.int_month_spine AS "
+            "SELECT * FROM intermediate.int_month_spine "
+            "UNION ALL SELECT * FROM intermediate.int_month_spine WHERE month = ?",
+            [month],
+        )
+        con.execute(f"DELETE FROM {states} WHERE month = ?", [month])
+        con.execute(f"CREATE TABLE main.states_before AS SELECT * FROM {states}")
+
+    result = run_dbt(warehouse, "run", "--select", "int_pipeline_month_end_state")
+
+    assert result.returncode != 0
+    assert "int_pipeline_month_end_state" in result.stdout
+    assert "rows hold the key (month, opportunity_id)" in result.stdout
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        changed = con.execute(
+            f"SELECT count(*) FROM ((FROM {states} EXCEPT ALL FROM main.states_before) "
+            f"UNION ALL (FROM main.states_before EXCEPT ALL FROM {states}))"
+        ).fetchone()[0]
+        rows, month_rows = con.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE month = ?) FROM {states}", [month]
+        ).fetchone()
+    assert (changed, month_rows) == (0, 0)
+    assert rows > 0
+
+
+def test_every_key_test_left_out_on_duckdb_is_guarded_by_the_build(tmp_path: Path) -> None:
+    """A unique test disabled on DuckDB (its yml: `enabled: target.type != 'duckdb'`) is
+    replaced by the model's key guard on the same columns; for a view, by the guard of the one
+    model it reads. So no key goes unchecked, and the two declarations of a key agree."""
+    target = tmp_path / "dbt_target"
+    result = run_dbt(tmp_path / "warehouse.duckdb", "parse")
+    assert result.returncode == 0, result.stdout[-3000:]
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    nodes = manifest["nodes"]
+
+    def guarded_key(model_id: str) -> list[str] | None:
+        model = nodes[model_id]
+        for hook in model["config"]["post-hook"]:
+            found = re.search(r"refuse_duplicate_keys\((\[.*?\])\)", hook["sql"])
+            if found:
+                return json.loads(found.group(1))
+        parents = [p for p in model["depends_on"]["nodes"] if p.startswith("model.")]
+        if model["config"]["materialized"] == "view" and len(parents) == 1:
+            return guarded_key(parents[0])
+        return None
+
+    left_out = {}
+    for versions in manifest["disabled"].values():
+        for test in versions:
+            meta = test.get("test_metadata") or {}
+            if meta.get("name") == "unique_combination":
+                left_out[test["attached_node"]] = list(meta["kwargs"]["columns"])
+            elif meta.get("name") == "unique":
+                left_out[test["attached_node"]] = [test["column_name"]]
+    assert set(left_out) >= {
+        "model.salesops.fct_pipeline_month_end",
+        "model.salesops.int_pipeline_month_end_status",
+        "model.salesops.int_opportunity_stage_spells",
+        "model.salesops.int_lead_first_activity",
+        "model.salesops.int_pipeline_movements_monthly",
+    }
+    assert {model: guarded_key(model) for model in left_out} == left_out

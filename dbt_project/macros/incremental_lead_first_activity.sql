@@ -34,7 +34,7 @@
     built_by_this_version). -#}
 
 {% macro lead_first_activity_config() -%}
-    {{ return(rebuild_what_changed_config([
+    {{ return(rebuild_what_changed_config(['lead_id'], [
         "{{ delete_outdated_lead_first_activities() }}",
         "{{ redate_lead_first_activities() }}",
     ])) }}

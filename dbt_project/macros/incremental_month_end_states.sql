@@ -86,8 +86,9 @@
 
 {#- A model whose pre-hooks delete what changed and that then appends what is missing (the
     states, the stage spells, the first activities, the pipeline movements); a plain table on
-    other engines. The hooks run in the build's transaction. -#}
-{% macro rebuild_what_changed_config(pre_hooks, post_hooks=[]) -%}
+    other engines. The hooks run in the build's transaction; the last one refuses a key
+    written twice (macros/duplicate_key_guard.sql). -#}
+{% macro rebuild_what_changed_config(key, pre_hooks, post_hooks=[]) -%}
     {%- if not month_end_states_incremental_enabled() -%}
         {{ return({'materialized': 'table'}) }}
     {%- endif -%}
@@ -96,12 +97,12 @@
         'incremental_strategy': 'append',
         'on_schema_change': 'sync_all_columns',
         'pre_hook': pre_hooks,
-        'post_hook': post_hooks,
+        'post_hook': post_hooks + [refuse_duplicate_keys_hook(key)],
     }) }}
 {%- endmacro %}
 
 {% macro month_end_states_config() -%}
-    {{ return(rebuild_what_changed_config([
+    {{ return(rebuild_what_changed_config(['month', 'opportunity_id'], [
         "{{ delete_outdated_month_end_states() }}",
         "{{ confirm_as_of_month_states() }}",
     ])) }}
@@ -208,7 +209,10 @@
         'incremental_strategy': 'delete+insert',
         'unique_key': ['month', 'opportunity_id'],
         'on_schema_change': 'sync_all_columns',
-        'post_hook': "{{ delete_rows_of_vanished_states() }}",
+        'post_hook': [
+            "{{ delete_rows_of_vanished_states() }}",
+            refuse_duplicate_keys_hook(['month', 'opportunity_id']),
+        ],
     }) }}
 {%- endmacro %}
 

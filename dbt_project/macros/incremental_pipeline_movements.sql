@@ -30,6 +30,7 @@
 
 {% macro pipeline_movements_config() -%}
     {{ return(rebuild_what_changed_config(
+        ['month', 'opportunity_id'],
         ["{{ delete_outdated_pipeline_movements() }}"],
         ["{{ confirm_pipeline_movements_followed() }}"],
     )) }}

@@ -20,7 +20,7 @@
     and delete terms this reuses). -#}
 
 {% macro stage_spells_config() -%}
-    {{ return(rebuild_what_changed_config([
+    {{ return(rebuild_what_changed_config(['opportunity_id', 'spell_number'], [
         "{{ delete_outdated_stage_spells() }}",
         "{{ redate_stage_spells() }}",
     ])) }}

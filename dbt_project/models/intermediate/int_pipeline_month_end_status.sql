@@ -91,7 +91,9 @@ final as (
             as numeric(38, 14)
         ) as weighted_amount_reporting,
         _state_built_at,
-        '{{ build_hash() }}' as _build_hash
+        '{{ build_hash() }}' as _build_hash,
+        -- the rows this build wrote (macros/duplicate_key_guard.sql)
+        {{ build_started_at() }} as _built_at
     from state_status
 )
 

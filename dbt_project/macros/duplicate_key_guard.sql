@@ -21,11 +21,9 @@
 {% macro refuse_duplicate_keys(columns) -%}
     {%- set key = columns | join(', ') -%}
     {%- set shown = [] -%}
-    {%- for column in columns -%}
-        {%- do shown.append("cast(" ~ column ~ " as varchar)") -%}
-    {%- endfor -%}
     {%- set matched = [] -%}
     {%- for column in columns -%}
+        {%- do shown.append("cast(" ~ column ~ " as varchar)") -%}
         {%- do matched.append("written." ~ column ~ " = held." ~ column) -%}
     {%- endfor -%}
     -- a key this build wrote is held twice: fail, and roll the build back

@@ -204,14 +204,15 @@
     {%- if not month_end_states_incremental_enabled() -%}
         {{ return({'materialized': 'table'}) }}
     {%- endif -%}
+    {%- set key = ['month', 'opportunity_id'] -%}
     {{ return({
         'materialized': 'incremental',
         'incremental_strategy': 'delete+insert',
-        'unique_key': ['month', 'opportunity_id'],
+        'unique_key': key,
         'on_schema_change': 'sync_all_columns',
         'post_hook': [
             "{{ delete_rows_of_vanished_states() }}",
-            refuse_duplicate_keys_hook(['month', 'opportunity_id']),
+            refuse_duplicate_keys_hook(key),
         ],
     }) }}
 {%- endmacro %}

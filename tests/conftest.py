@@ -21,7 +21,9 @@ def write_landing_file(root: Path, relative: str, text: str) -> Path:
     return path
 
 
-def run_dbt(warehouse: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_dbt(
+    warehouse: Path, *args: str, project_dir: Path = DBT_PROJECT_DIR
+) -> subprocess.CompletedProcess[str]:
     """Run dbt against `warehouse`; the target folder is kept apart from the project's own."""
     env = {**os.environ, "SALESOPS_WAREHOUSE": str(warehouse)}
     target = warehouse.parent / "dbt_target"
@@ -30,16 +32,16 @@ def run_dbt(warehouse: Path, *args: str) -> subprocess.CompletedProcess[str]:
             str(BIN / "dbt"),
             *args,
             "--project-dir",
-            str(DBT_PROJECT_DIR),
+            str(project_dir),
             "--profiles-dir",
-            str(DBT_PROJECT_DIR),
+            str(project_dir),
             "--target-path",
             str(target),
         ],
         env=env,
         capture_output=True,
         text=True,
-        cwd=DBT_PROJECT_DIR,
+        cwd=project_dir,
     )
 
 

@@ -28,7 +28,7 @@ from benchmarks.mixed_export import add_mixed_export
 from orchestration.table_diff import compare_tables
 from sources.demo.generator import generate_landing
 from sources.load import load_landing
-from tests.conftest import run_dbt
+from tests.conftest import DBT_PROJECT_DIR, run_dbt
 
 
 def build(warehouse: Path, *args: str) -> None:
@@ -445,6 +445,14 @@ def test_tables_built_before_the_bookkeeping_columns_are_rebuilt(landing: Path, 
     assert assert_same_tables(incremental, reference) > 60
 
 
+def rows_changed(con: duckdb.DuckDBPyConnection, table: str, before: str) -> int:
+    """How many rows `table` and its copy `before` do not share (both ways, with duplicates)."""
+    return con.execute(
+        f"SELECT count(*) FROM ((FROM {table} EXCEPT ALL FROM {before}) "
+        f"UNION ALL (FROM {before} EXCEPT ALL FROM {table}))"
+    ).fetchone()[0]
+
+
 def test_a_build_that_writes_a_key_twice_fails_and_leaves_the_table_as_it_was(
     landing: Path, tmp_path: Path
 ) -> None:
@@ -474,15 +482,62 @@ def test_a_build_that_writes_a_key_twice_fails_and_leaves_the_table_as_it_was(
     assert "int_pipeline_month_end_state" in result.stdout
     assert "rows hold the key (month, opportunity_id)" in result.stdout
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        changed = con.execute(
-            f"SELECT count(*) FROM ((FROM {states} EXCEPT ALL FROM main.states_before) "
-            f"UNION ALL (FROM main.states_before EXCEPT ALL FROM {states}))"
-        ).fetchone()[0]
+        changed = rows_changed(con, states, "main.states_before")
         rows, month_rows = con.execute(
             f"SELECT count(*), count(*) FILTER (WHERE month = ?) FROM {states}", [month]
         ).fetchone()
     assert (changed, month_rows) == (0, 0)
     assert rows > 0
+
+
+def test_a_staging_build_that_writes_a_key_twice_fails_and_leaves_the_table_as_it_was(
+    landing: Path, tmp_path: Path
+) -> None:
+    """The key guard of the incremental current-row staging models: a nightly build whose rows
+    repeat a key fails, names the table and the key, and is rolled back; so does a full
+    refresh. The duplicate is forced by a copy of the project whose stg_crm__tasks repeats one
+    of the rows it writes (a bug in latest_row_per_key would do the same). The nightly build's
+    guard reads the keys it wrote from dbt-duckdb's temporary table, not the whole table: if
+    dbt-duckdb renamed it, the guard would still be right but as slow as the unique test."""
+    last_day = max((landing / "crm").iterdir())
+    held_back = tmp_path / "held_back"
+    shutil.move(last_day, held_back)
+    warehouse = tmp_path / "incremental" / "warehouse.duckdb"
+    try:
+        load_landing(landing, warehouse)
+        build(warehouse)
+    finally:
+        shutil.move(held_back, last_day)
+    assert load_landing(landing, warehouse).mode.startswith("incremental")
+
+    project = tmp_path / "dbt_project"
+    shutil.copytree(
+        DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages")
+    )
+    model = project / "models" / "staging" / "crm" / "stg_crm__tasks.sql"
+    sql = model.read_text(encoding="utf-8")
+    assert sql.rstrip().endswith("from current_rows")
+    repeated = "(select * from current_rows union all (select * from current_rows limit 1))"
+    model.write_text(
+        sql.rstrip().removesuffix("from current_rows") + f"from {repeated} as current_rows\n",
+        encoding="utf-8",
+    )
+    tasks = "staging.stg_crm__tasks"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(f"CREATE TABLE main.tasks_before AS SELECT * FROM {tasks}")
+
+    for args in ((), ("--full-refresh",)):
+        result = run_dbt(warehouse, "run", "--select", "+stg_crm__tasks", *args, project_dir=project)
+
+        assert result.returncode != 0, args
+        assert "stg_crm__tasks" in result.stdout
+        assert "rows hold the key (task_id)" in result.stdout
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            assert rows_changed(con, tasks, "main.tasks_before") == 0, args
+        if not args:
+            assert "appended files only" in compiled_staging_sql(warehouse, "stg_crm__tasks")
+            log = (project / "logs" / "dbt.log").read_text(encoding="utf-8")
+            assert re.search(r'from "stg_crm__tasks__dbt_tmp\d+" as written', log), log[-3000:]
 
 
 def test_every_key_test_left_out_on_duckdb_is_guarded_by_the_build(tmp_path: Path) -> None:
@@ -498,7 +553,7 @@ def test_every_key_test_left_out_on_duckdb_is_guarded_by_the_build(tmp_path: Pat
     def guarded_key(model_id: str) -> list[str] | None:
         model = nodes[model_id]
         for hook in model["config"]["post-hook"]:
-            found = re.search(r"refuse_duplicate_keys\((\[.*?\])\)", hook["sql"])
+            found = re.search(r"refuse_duplicate_(?:keys|current_rows)\((\[.*?\])\)", hook["sql"])
             if found:
                 return json.loads(found.group(1))
         parents = [p for p in model["depends_on"]["nodes"] if p.startswith("model.")]
@@ -520,5 +575,7 @@ def test_every_key_test_left_out_on_duckdb_is_guarded_by_the_build(tmp_path: Pat
         "model.salesops.int_opportunity_stage_spells",
         "model.salesops.int_lead_first_activity",
         "model.salesops.int_pipeline_movements_monthly",
+        "model.salesops.stg_crm__tasks",
+        "model.salesops.stg_crm__opportunity_history",
     }
     assert {model: guarded_key(model) for model in left_out} == left_out

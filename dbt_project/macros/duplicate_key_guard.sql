@@ -19,6 +19,37 @@
     tables rebuilt whole and have no guard. fct_pipeline_month_end, a view of the states on
     DuckDB, is covered by the states' guard. -#}
 {% macro refuse_duplicate_keys(columns) -%}
+    {%- set written -%}
+    (select {{ columns | join(', ') }} from {{ this }} where _built_at = {{ build_started_at() }})
+    {%- endset -%}
+    {{ duplicate_key_error(columns, written) }}
+{%- endmacro %}
+
+{#- The same guard for the incremental current-row staging models on DuckDB
+    (macros/incremental_current_rows.sql). Their delete+insert writes no build stamp, but an
+    incremental build writes exactly the rows of dbt-duckdb's temporary table, which lives on
+    the build's connection until it closes: the keys found there are checked against the
+    whole table. A first build or a full refresh has no such table, and so checks every row.
+    The table's name is dbt-duckdb's (<model>__dbt_tmp<time>): should it ever change, the
+    guard finds nothing and checks every row, slower but still correct. -#}
+{% macro refuse_duplicate_current_rows(columns) -%}
+    {%- set written = none -%}
+    {%- if execute -%}
+        {%- set temporary_tables = run_query(
+            "select table_name from duckdb_tables() where temporary"
+            ~ " and starts_with(table_name, '" ~ this.identifier ~ "__dbt_tmp')"
+            ~ " order by table_name desc limit 1"
+        ) -%}
+        {%- if temporary_tables.rows | length > 0 -%}
+            {%- set written = adapter.quote(temporary_tables.rows[0][0]) -%}
+        {%- endif -%}
+    {%- endif -%}
+    {{ duplicate_key_error(columns, written) }}
+{%- endmacro %}
+
+{#- A select that fails with error() when a key of the rows `written` (a relation or subquery
+    holding the key columns; none: every row) is held by more than one row of the table. -#}
+{% macro duplicate_key_error(columns, written) -%}
     {%- set key = columns | join(', ') -%}
     {%- set shown = [] -%}
     {%- set matched = [] -%}
@@ -34,12 +65,13 @@
     from (
         select {{ key }}, count(*) as row_count
         from {{ this }} as held
+        {%- if written is not none %}
         where exists (
             select 1
-            from {{ this }} as written
-            where written._built_at = {{ build_started_at() }}
-                and {{ matched | join(' and ') }}
+            from {{ written }} as written
+            where {{ matched | join(' and ') }}
         )
+        {%- endif %}
         group by {{ key }}
         having count(*) > 1
         limit 1
@@ -47,6 +79,6 @@
 {%- endmacro %}
 
 {#- The guard as a hook string for a model's config. -#}
-{% macro refuse_duplicate_keys_hook(columns) -%}
-    {{ return("{{ refuse_duplicate_keys(" ~ tojson(columns) ~ ") }}") }}
+{% macro refuse_duplicate_keys_hook(columns, guard='refuse_duplicate_keys') -%}
+    {{ return("{{ " ~ guard ~ "(" ~ tojson(columns) ~ ") }}") }}
 {%- endmacro %}

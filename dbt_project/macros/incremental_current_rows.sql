@@ -22,12 +22,17 @@
     {%- if target.type == 'spark' -%}
         {{ return({'materialized': 'view'}) }}
     {%- endif -%}
+    {%- set post_hooks = ["{{ delete_stale_current_rows(ref('" ~ base_model ~ "')) }}"] -%}
+    {%- if target.type == 'duckdb' -%}
+        {#- the key's unique test runs on other engines only (macros/duplicate_key_guard.sql) -#}
+        {%- do post_hooks.append(refuse_duplicate_keys_hook([key], 'refuse_duplicate_current_rows')) -%}
+    {%- endif -%}
     {{ return({
         'materialized': 'incremental',
         'incremental_strategy': 'delete+insert',
         'unique_key': key,
         'on_schema_change': 'fail',
-        'post_hook': "{{ delete_stale_current_rows(ref('" ~ base_model ~ "')) }}",
+        'post_hook': post_hooks,
     }) }}
 {%- endmacro %}
 

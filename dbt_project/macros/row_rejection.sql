@@ -63,9 +63,14 @@ with
 
 {%- set rules_hash = local_md5((checks | string) ~ (key | string)) %}
 {% if is_incremental() -%}
--- The files already validated under these rules (see validated_rows_config).
-validated_files as (
+-- The files not yet validated under these rules (see validated_rows_config). Found on the
+-- two file columns first, then joined: the join's filter on _file_seq lets the scan skip
+-- the row groups of earlier files, where an anti-join read every raw row.
+new_files as (
     select distinct _file_seq, _loaded_at
+    from {{ relation }}
+    except
+    select _file_seq, _loaded_at
     from {{ this }}
     where _rules_hash = '{{ rules_hash }}'
 ),
@@ -73,10 +78,9 @@ validated_files as (
 delivered as (
     select delivered_rows.*
     from {{ relation }} as delivered_rows
-    left join validated_files
-        on delivered_rows._file_seq = validated_files._file_seq
-        and delivered_rows._loaded_at = validated_files._loaded_at
-    where validated_files._file_seq is null
+    inner join new_files
+        on delivered_rows._file_seq = new_files._file_seq
+        and delivered_rows._loaded_at = new_files._loaded_at
 ),
 {%- else -%}
 delivered as (

@@ -21,6 +21,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 dagster-dev: $(STAMP)
 	DAGSTER_HOME=$(CURDIR) $(VENV)/bin/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000

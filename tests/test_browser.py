@@ -240,9 +240,7 @@ def test_ui_run_succeeds_and_checks_show_passed(materialized_run: str, browser: 
     assert "Failed" in warnings.text, warnings.text
     warnings.click()
     show = WebDriverWait(browser, 30).until(
-        ec.element_to_be_clickable(
-            (By.XPATH, f"({FAILING_ROWS_LINK})[last()]")
-        )
+        ec.element_to_be_clickable((By.XPATH, f"({FAILING_ROWS_LINK})[last()]"))
     )
     show.click()
     for record in ("0065e00000OPP02", "0065e00000OPP08"):

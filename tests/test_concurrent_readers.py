@@ -78,9 +78,7 @@ def test_readers_never_fail_nor_block_publishing(tmp_path: Path) -> None:
     # publish returning is the proof that readers do not block it.
     for version in range(1, VERSIONS + 1):
         build_version(warehouse, version)
-        publish_marts(
-            warehouse, serving, run_id=f"v{version}", landing_dir="-", raw_row_counts={}, checks={}
-        )
+        publish_marts(warehouse, serving, run_id=f"v{version}", landing_dir="-", raw_row_counts={}, checks={})
         time.sleep(0.5)
 
     results = [queue.get(timeout=60) for _ in readers]

@@ -511,9 +511,7 @@ def test_a_staging_build_that_writes_a_key_twice_fails_and_leaves_the_table_as_i
     assert load_landing(landing, warehouse).mode.startswith("incremental")
 
     project = tmp_path / "dbt_project"
-    shutil.copytree(
-        DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages")
-    )
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
     model = project / "models" / "staging" / "crm" / "stg_crm__tasks.sql"
     sql = model.read_text(encoding="utf-8")
     assert sql.rstrip().endswith("from current_rows")

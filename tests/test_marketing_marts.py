@@ -79,34 +79,60 @@ COUNT_COLUMNS = [
 # Non-zero counts and sums per (month, channel); everything not listed is 0.
 FUNNEL_COUNTS = {
     ("2024-01-01", "Organic Web"): dict(
-        leads_created=1, qualified_leads=1, converted_leads=1, cohort_qualified_leads=1,
-        cohort_qualified_converted_leads=1, opportunities_created=1, cohort_won_opportunities=1,
+        leads_created=1,
+        qualified_leads=1,
+        converted_leads=1,
+        cohort_qualified_leads=1,
+        cohort_qualified_converted_leads=1,
+        opportunities_created=1,
+        cohort_won_opportunities=1,
     ),
     ("2024-01-01", "Paid Search"): dict(
-        leads_created=2, converted_leads=1, cohort_qualified_leads=2,
-        cohort_qualified_converted_leads=1, paid_media_spend=300,
+        leads_created=2,
+        converted_leads=1,
+        cohort_qualified_leads=2,
+        cohort_qualified_converted_leads=1,
+        paid_media_spend=300,
     ),
     ("2024-01-01", "Paid Social"): dict(paid_media_spend=100),
     ("2024-01-01", "Unknown"): dict(
-        opportunities_created=1, cohort_won_opportunities=1, won_deals=1, won_amount=600,
+        opportunities_created=1,
+        cohort_won_opportunities=1,
+        won_deals=1,
+        won_amount=600,
     ),
     ("2024-02-01", "Organic Web"): dict(won_deals=1, won_amount=1000),
     ("2024-02-01", "Paid Search"): dict(
-        qualified_leads=2, opportunities_created=2, cohort_won_opportunities=1, paid_media_spend=200,
+        qualified_leads=2,
+        opportunities_created=2,
+        cohort_won_opportunities=1,
+        paid_media_spend=200,
     ),
     ("2024-02-01", "Paid Social"): dict(
-        leads_created=1, qualified_leads=1, cohort_qualified_leads=1, paid_media_spend=150,
+        leads_created=1,
+        qualified_leads=1,
+        cohort_qualified_leads=1,
+        paid_media_spend=150,
     ),
     ("2024-02-01", "Unknown"): dict(leads_created=1),
     ("2024-02-01", "Other"): dict(leads_created=1, cohort_qualified_leads=1),
     ("2024-03-01", "Organic Web"): dict(leads_created=1),
     ("2024-03-01", "Paid Search"): dict(
-        leads_created=1, qualified_leads=1, converted_leads=1, cohort_qualified_leads=1,
-        cohort_qualified_converted_leads=1, opportunities_created=1, won_deals=1, won_amount=2500,
+        leads_created=1,
+        qualified_leads=1,
+        converted_leads=1,
+        cohort_qualified_leads=1,
+        cohort_qualified_converted_leads=1,
+        opportunities_created=1,
+        won_deals=1,
+        won_amount=2500,
         paid_media_spend=100,
     ),
     ("2024-03-01", "Paid Social"): dict(
-        opportunities_created=1, cohort_won_opportunities=1, won_deals=1, won_amount=0,
+        opportunities_created=1,
+        cohort_won_opportunities=1,
+        won_deals=1,
+        won_amount=0,
     ),
     ("2024-03-01", "Other"): dict(qualified_leads=1, paid_media_spend=50),
 }
@@ -185,8 +211,14 @@ def test_funnel_landing_efficiency_by_channel(funnel_landing_serving: Path) -> N
         ("2024-03-01", "Other"): (50, 5000, 25, 0, 0, 0, 0, 0),
     }
     columns = [
-        "spend", "impressions", "clicks", "platform_conversions", "leads_created",
-        "pipeline_created_amount", "bookings", "return_on_ad_spend",
+        "spend",
+        "impressions",
+        "clicks",
+        "platform_conversions",
+        "leads_created",
+        "pipeline_created_amount",
+        "bookings",
+        "return_on_ad_spend",
     ]
     for key, values in expected.items():
         for column, value in zip(columns, values, strict=True):
@@ -207,7 +239,9 @@ def test_funnel_landing_efficiency_by_platform(funnel_landing_serving: Path) -> 
     platforms = ["google_ads", "linkedin_ads", "meta_ads", "reddit_ads"]
     assert sorted(got) == sorted((m, p) for m in MONTHS for p in platforms)
     channel_of = {
-        "google_ads": "Paid Search", "linkedin_ads": "Paid Social", "meta_ads": "Paid Social",
+        "google_ads": "Paid Search",
+        "linkedin_ads": "Paid Social",
+        "meta_ads": "Paid Social",
         "reddit_ads": "Other",
     }
     for (_, platform), row in got.items():
@@ -239,8 +273,11 @@ def test_funnel_landing_lead_response_time(funnel_landing_serving: Path) -> None
     }
     assert sorted(got) == sorted(expected)
     columns = [
-        "leads", "leads_with_activity", "leads_with_activity_within_24_hours",
-        "median_hours_to_first_activity", "p90_hours_to_first_activity",
+        "leads",
+        "leads_with_activity",
+        "leads_with_activity_within_24_hours",
+        "median_hours_to_first_activity",
+        "p90_hours_to_first_activity",
     ]
     for key, values in expected.items():
         for column, value in zip(columns, values, strict=True):
@@ -279,8 +316,14 @@ def test_demo_channels_add_up_to_company_totals(demo: dict[str, list[dict]]) -> 
     company = {r["month"]: r for r in demo["sales_metrics_monthly"]}
     sums: dict = defaultdict(lambda: defaultdict(Decimal))
     for r in demo["lead_funnel_by_channel_monthly"]:
-        for column in ("leads_created", "qualified_leads", "converted_leads", "won_deals",
-                       "won_amount", "paid_media_spend"):
+        for column in (
+            "leads_created",
+            "qualified_leads",
+            "converted_leads",
+            "won_deals",
+            "won_amount",
+            "paid_media_spend",
+        ):
             sums[r["month"]][column] += Decimal(r[column])
     assert sum(s["leads_created"] for s in sums.values()) > 1000  # the demo has real volume
     for month, s in sums.items():

@@ -105,9 +105,15 @@ def test_small_forecast_quarterly(small_landing_serving: Path) -> None:
     rows = _rows(small_landing_serving, "select * from marts.sales_forecast_quarterly order by quarter")
     got = {
         str(r["quarter"]): (
-            r["is_current_quarter"], str(r["as_of_date"]), r["closed_won_deals"],
-            _f(r["closed_won_to_date"]), r["open_deals"], _f(r["weighted_open_pipeline"]),
-            _f(r["forecast_amount"]), _f(r["commit_amount"]), _f(r["best_case_amount"]),
+            r["is_current_quarter"],
+            str(r["as_of_date"]),
+            r["closed_won_deals"],
+            _f(r["closed_won_to_date"]),
+            r["open_deals"],
+            _f(r["weighted_open_pipeline"]),
+            _f(r["forecast_amount"]),
+            _f(r["commit_amount"]),
+            _f(r["best_case_amount"]),
             _f(r["pipeline_amount"]),
         )
         for r in rows
@@ -125,7 +131,9 @@ def test_small_forecast_backtest(small_landing_serving: Path) -> None:
     assert [str(r["quarter"]) for r in rows] == ["2024-01-01", "2024-04-01"]
     q1, q2 = rows
     assert (str(q1["forecast_state_date"]), q1["is_complete"], q1["is_current_quarter"]) == (
-        "2023-12-31", True, False,
+        "2023-12-31",
+        True,
+        False,
     )
     assert (q1["forecast_open_deals"], _f(q1["forecast_amount"])) == (0, 0.0)
     assert (q1["actual_won_deals"], _f(q1["actual_bookings"])) == (6, 68000.0)
@@ -134,7 +142,9 @@ def test_small_forecast_backtest(small_landing_serving: Path) -> None:
     assert q1["pct_error"] is None and q1["absolute_pct_error"] is None
 
     assert (str(q2["forecast_state_date"]), q2["is_complete"], q2["is_current_quarter"]) == (
-        "2024-03-31", False, True,
+        "2024-03-31",
+        False,
+        True,
     )
     assert q2["forecast_open_deals"] == 2
     assert _close(q2["forecast_pipeline_amount"], 20000)
@@ -154,8 +164,14 @@ def test_small_forecast_backtest(small_landing_serving: Path) -> None:
 def test_small_stage_conversion(small_landing_serving: Path) -> None:
     rows = _rows(small_landing_serving, "select * from marts.stage_conversion order by sort_order")
     got = [
-        (r["stage_name"], r["opportunities_reached"], r["opportunities_advanced"],
-         r["opportunities_won"], r["opportunities_lost"], r["opportunities_open"])
+        (
+            r["stage_name"],
+            r["opportunities_reached"],
+            r["opportunities_advanced"],
+            r["opportunities_won"],
+            r["opportunities_lost"],
+            r["opportunities_open"],
+        )
         for r in rows
     ]
     assert got == [
@@ -180,8 +196,14 @@ def test_small_stage_conversion(small_landing_serving: Path) -> None:
 def test_small_stage_duration(small_landing_serving: Path) -> None:
     rows = _rows(small_landing_serving, "select * from marts.stage_duration order by sort_order")
     got = [
-        (r["stage_name"], r["completed_spells"], _f(r["days_in_stage_avg"]),
-         _f(r["days_in_stage_median"]), r["current_spells"], _f(r["current_days_in_stage_avg"]))
+        (
+            r["stage_name"],
+            r["completed_spells"],
+            _f(r["days_in_stage_avg"]),
+            _f(r["days_in_stage_median"]),
+            r["current_spells"],
+            _f(r["current_days_in_stage_avg"]),
+        )
         for r in rows
     ]
     assert got == [
@@ -200,8 +222,16 @@ def test_small_stage_duration(small_landing_serving: Path) -> None:
 
 def test_small_pipeline_movement(small_landing_serving: Path) -> None:
     rows = _rows(small_landing_serving, "select * from marts.pipeline_movement_monthly order by month")
-    columns = ["opening_pipeline", "created_pipeline", "reopened_pipeline", "won_pipeline",
-               "lost_pipeline", "amount_changes", "pushed_out_pipeline", "closing_pipeline"]
+    columns = [
+        "opening_pipeline",
+        "created_pipeline",
+        "reopened_pipeline",
+        "won_pipeline",
+        "lost_pipeline",
+        "amount_changes",
+        "pushed_out_pipeline",
+        "closing_pipeline",
+    ]
     expected = {
         "2024-01-01": (0, 33000, 0, 0, 0, 0, 0, 33000),
         "2024-02-01": (33000, 28333.333333, 0, 24000, 0, 0, 0, 37333.333333),
@@ -215,10 +245,18 @@ def test_small_pipeline_movement(small_landing_serving: Path) -> None:
         want = expected[str(row["month"])]
         for column, value in zip(columns, want, strict=True):
             assert _close(row[column], value), (row["month"], column, row[column], value)
-    counts = [(r["opening_deals"], r["created_deals"], r["won_deals"], r["lost_deals"],
-               r["closing_deals"]) for r in rows]
-    assert counts == [(0, 2, 0, 0, 2), (2, 3, 1, 0, 4), (4, 1, 3, 0, 2),
-                      (2, 2, 0, 1, 3), (3, 2, 1, 0, 4), (4, 1, 1, 1, 3)]
+    counts = [
+        (r["opening_deals"], r["created_deals"], r["won_deals"], r["lost_deals"], r["closing_deals"])
+        for r in rows
+    ]
+    assert counts == [
+        (0, 2, 0, 0, 2),
+        (2, 3, 1, 0, 4),
+        (4, 1, 3, 0, 2),
+        (2, 2, 0, 1, 3),
+        (3, 2, 1, 0, 4),
+        (4, 1, 1, 1, 3),
+    ]
 
 
 # ------------------------------------------------------------------- consistency (both)
@@ -246,18 +284,21 @@ def test_movement_identity_and_closing_equals_sales_metrics(serving: Path) -> No
     assert len(rows) == months > 0
     for r in rows:
         identity = (
-            float(r["opening_pipeline"]) + float(r["created_pipeline"])
-            + float(r["reopened_pipeline"]) - float(r["won_pipeline"])
-            - float(r["lost_pipeline"]) + float(r["amount_changes"])
+            float(r["opening_pipeline"])
+            + float(r["created_pipeline"])
+            + float(r["reopened_pipeline"])
+            - float(r["won_pipeline"])
+            - float(r["lost_pipeline"])
+            + float(r["amount_changes"])
         )
         assert abs(identity - float(r["closing_pipeline"])) <= TOLERANCE, r["month"]
-        assert (r["opening_deals"] + r["created_deals"] + r["reopened_deals"]
-                - r["won_deals"] - r["lost_deals"]) == r["closing_deals"], r["month"]
+        assert (
+            r["opening_deals"] + r["created_deals"] + r["reopened_deals"] - r["won_deals"] - r["lost_deals"]
+        ) == r["closing_deals"], r["month"]
         assert r["opening_deals"] == r["continuing_deals"] + r["won_deals"] + r["lost_deals"]
         assert abs(float(r["closing_pipeline"]) - float(r["open_pipeline_amount"])) <= TOLERANCE
         assert r["closing_deals"] == r["sm_open_deals"]
-        assert _close(r["amount_changes"],
-                      float(r["amount_increases"]) + float(r["amount_decreases"]))
+        assert _close(r["amount_changes"], float(r["amount_increases"]) + float(r["amount_decreases"]))
         if r["previous_closing"] is not None:
             assert _close(r["opening_pipeline"], r["previous_closing"])
     assert _close(rows[0]["opening_pipeline"], 0)
@@ -300,7 +341,8 @@ def test_backtest_forecast_equals_pipeline_state_at_quarter_start(serving: Path)
         deals, weighted = recomputed[quarter]
         start = r["quarter"]
         month_before = (
-            start.replace(year=start.year - 1, month=12) if start.month == 1
+            start.replace(year=start.year - 1, month=12)
+            if start.month == 1
             else start.replace(month=start.month - 1)
         )
         assert r["forecast_state_month"] == month_before, quarter
@@ -312,8 +354,9 @@ def test_backtest_forecast_equals_pipeline_state_at_quarter_start(serving: Path)
             assert r["pct_error"] is None
         else:
             nonzero += 1
-            assert _close(r["absolute_pct_error"],
-                          abs(float(r["forecast_error"])) / float(r["forecast_amount"]))
+            assert _close(
+                r["absolute_pct_error"], abs(float(r["forecast_error"])) / float(r["forecast_amount"])
+            )
         assert float(r["actual_bookings_from_start_pipeline"]) <= float(r["actual_bookings"]) + TOLERANCE
     assert nonzero >= 1
 
@@ -361,15 +404,16 @@ def test_forecast_quarterly_adds_up(serving: Path) -> None:
     as_of = rows[0]["as_of_date"]
     assert rows[0]["quarter"] <= as_of <= rows[0]["quarter_end_date"]
     for r in rows:
-        assert _close(r["forecast_amount"],
-                      float(r["closed_won_to_date"]) + float(r["weighted_open_pipeline"]))
-        assert _close(r["commit_amount"],
-                      float(r["closed_won_to_date"]) + float(r["open_commit_amount"]))
-        assert _close(r["best_case_amount"],
-                      float(r["commit_amount"]) + float(r["open_best_case_amount"]))
+        assert _close(
+            r["forecast_amount"], float(r["closed_won_to_date"]) + float(r["weighted_open_pipeline"])
+        )
+        assert _close(r["commit_amount"], float(r["closed_won_to_date"]) + float(r["open_commit_amount"]))
+        assert _close(r["best_case_amount"], float(r["commit_amount"]) + float(r["open_best_case_amount"]))
         assert float(r["weighted_open_pipeline"]) <= float(r["pipeline_amount"]) + TOLERANCE
-        assert (float(r["open_commit_amount"]) + float(r["open_best_case_amount"])
-                <= float(r["pipeline_amount"]) + TOLERANCE)
+        assert (
+            float(r["open_commit_amount"]) + float(r["open_best_case_amount"])
+            <= float(r["pipeline_amount"]) + TOLERANCE
+        )
     # Open pipeline recomputed from the published as-of month state.
     recomputed = _rows(
         serving,
@@ -401,14 +445,20 @@ def test_stage_marts_are_consistent(serving: Path) -> None:
     conversion = _rows(serving, "select * from marts.stage_conversion order by sort_order nulls last")
     assert conversion
     for r in conversion:
-        assert (r["opportunities_won"] + r["opportunities_lost"] + r["opportunities_open"]
-                == r["opportunities_reached"]), r["stage_name"]
+        assert (
+            r["opportunities_won"] + r["opportunities_lost"] + r["opportunities_open"]
+            == r["opportunities_reached"]
+        ), r["stage_name"]
         if r["is_closed"]:
             assert r["opportunities_advanced"] is None
         else:
             assert 0 <= r["opportunities_advanced"] <= r["opportunities_reached"]
-            assert _close(r["advance_rate"], None if r["opportunities_reached"] == 0
-                          else r["opportunities_advanced"] / r["opportunities_reached"])
+            assert _close(
+                r["advance_rate"],
+                None
+                if r["opportunities_reached"] == 0
+                else r["opportunities_advanced"] / r["opportunities_reached"],
+            )
     (history,) = _rows(
         serving,
         """

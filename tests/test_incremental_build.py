@@ -122,18 +122,25 @@ def keys_rebuilt(con: duckdb.DuckDBPyConnection, table: str, key: str = "opportu
     }
 
 
-def test_a_nightly_export_built_incrementally_equals_a_full_rebuild(landing: Path, tmp_path: Path) -> None:
+def build_then_append_last_export(landing: Path, warehouse: Path, tmp_path: Path) -> Path:
+    """Loads and builds `landing` without its last CRM export, then appends the export to raw
+    (not yet built). Returns the export's folder."""
     last_day = max((landing / "crm").iterdir())
     held_back = tmp_path / "held_back"
     shutil.move(last_day, held_back)
-    incremental = tmp_path / "incremental" / "warehouse.duckdb"
     try:
-        load_landing(landing, incremental)
-        build(incremental)
+        load_landing(landing, warehouse)
+        build(warehouse)
     finally:
         shutil.move(held_back, last_day)
-    report = load_landing(landing, incremental)
+    report = load_landing(landing, warehouse)
     assert report.mode.startswith("incremental"), report.mode
+    return last_day
+
+
+def test_a_nightly_export_built_incrementally_equals_a_full_rebuild(landing: Path, tmp_path: Path) -> None:
+    incremental = tmp_path / "incremental" / "warehouse.duckdb"
+    last_day = build_then_append_last_export(landing, incremental, tmp_path)
     with duckdb.connect(str(incremental), read_only=True) as con:
         validated_before = con.execute(
             "SELECT count(*) FROM staging.base_crm__opportunity_history"
@@ -499,16 +506,8 @@ def test_a_staging_build_that_writes_a_key_twice_fails_and_leaves_the_table_as_i
     of the rows it writes (a bug in latest_row_per_key would do the same). The nightly build's
     guard reads the keys it wrote from dbt-duckdb's temporary table, not the whole table: if
     dbt-duckdb renamed it, the guard would still be right but as slow as the unique test."""
-    last_day = max((landing / "crm").iterdir())
-    held_back = tmp_path / "held_back"
-    shutil.move(last_day, held_back)
     warehouse = tmp_path / "incremental" / "warehouse.duckdb"
-    try:
-        load_landing(landing, warehouse)
-        build(warehouse)
-    finally:
-        shutil.move(held_back, last_day)
-    assert load_landing(landing, warehouse).mode.startswith("incremental")
+    build_then_append_last_export(landing, warehouse, tmp_path)
 
     project = tmp_path / "dbt_project"
     shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))

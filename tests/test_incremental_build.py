@@ -36,9 +36,18 @@ def build(warehouse: Path, *args: str) -> None:
     assert result.returncode == 0, result.stdout[-3000:]
 
 
-# When an incremental model (re)built a row (macros/incremental_month_end_states.sql): differs
-# between any two builds by design.
-BUILD_TIME_COLUMNS = ("_built_at", "_state_built_at", "_followed_through")
+# When an incremental model (re)built a row (macros/incremental_month_end_states.sql), and the
+# staging files it had read then (macros/incremental_opportunity_history.sql): differs between
+# any two builds by design.
+BUILD_TIME_COLUMNS = (
+    "_built_at",
+    "_state_built_at",
+    "_followed_through",
+    "_history_file_seq",
+    "_history_loaded_at",
+    "_opportunity_file_seq",
+    "_opportunity_loaded_at",
+)
 
 
 def assert_same_tables(built: Path, reference: Path) -> int:
@@ -154,6 +163,7 @@ def test_a_nightly_export_built_incrementally_equals_a_full_rebuild(landing: Pat
     # (and their status and movements) of the export, the as-of month (its cutoff moved), the
     # months new to the range, the leads of new activity files.
     for table in (
+        "int_opportunity_history",
         "int_pipeline_month_end_state",
         "int_pipeline_month_end_status",
         "int_opportunity_stage_spells",
@@ -222,21 +232,22 @@ def current_raw_records(warehouse: Path, raw_table: str, ids: list[str]) -> tupl
 
 
 @contextlib.contextmanager
-def later_export(landing: Path, object_name: str, columns: list[str], rows: list[dict]) -> Iterator[None]:
-    """`rows` as a new version of their records (modified a second later), in a CRM folder
-    after the landing's last, removed on exit."""
+def later_export(landing: Path, records: dict[str, tuple[list[str], list[dict]]]) -> Iterator[None]:
+    """New versions of records (modified a second later), per object name `(columns, rows)`, in a
+    CRM folder after the landing's last, removed on exit."""
     folder = landing / "crm" / f"{max((landing / 'crm').iterdir()).name}z"
     folder.mkdir()
     try:
-        with (folder / f"{object_name}.csv").open("w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=columns)
-            writer.writeheader()
-            for row in rows:
-                modified = datetime.datetime.strptime(row["lastmodifieddate"], "%Y-%m-%dT%H:%M:%S.%f%z")
-                row["lastmodifieddate"] = row["systemmodstamp"] = (
-                    modified + datetime.timedelta(seconds=1)
-                ).strftime("%Y-%m-%dT%H:%M:%S.000%z")
-                writer.writerow(row)
+        for object_name, (columns, rows) in records.items():
+            with (folder / f"{object_name}.csv").open("w", newline="", encoding="utf-8") as f:
+                writer = csv.DictWriter(f, fieldnames=columns)
+                writer.writeheader()
+                for row in rows:
+                    modified = datetime.datetime.strptime(row["lastmodifieddate"], "%Y-%m-%dT%H:%M:%S.%f%z")
+                    row["lastmodifieddate"] = row["systemmodstamp"] = (
+                        modified + datetime.timedelta(seconds=1)
+                    ).strftime("%Y-%m-%dT%H:%M:%S.000%z")
+                    writer.writerow(row)
         yield
     finally:
         shutil.rmtree(folder)
@@ -268,7 +279,7 @@ def test_a_first_activity_moved_or_deleted_rebuilds_the_leads_it_concerns(
             row["whoid"] = lead_b
         else:
             row["isdeleted"] = "true"
-    with later_export(landing, "Task", columns, rows):
+    with later_export(landing, {"Task": (columns, rows)}):
         report = load_landing(landing, incremental)
         assert report.mode.startswith("incremental"), report.mode
         build(incremental)
@@ -281,6 +292,63 @@ def test_a_first_activity_moved_or_deleted_rebuilds_the_leads_it_concerns(
     assert {lead_a, lead_b, lead_c} <= rebuilt
     assert moved_to == (lead_b, False)
     assert len(rebuilt) < leads / 2, (len(rebuilt), leads)
+    reference = full_rebuild_of(incremental, tmp_path)
+    assert assert_same_tables(incremental, reference) > 60
+
+
+def test_a_moved_history_row_and_a_new_currency_rebuild_only_the_rows_they_concern(
+    landing: Path, tmp_path: Path
+) -> None:
+    """int_opportunity_history finds what changed from the staging rows of new files only. A
+    new file moves one history row of deal A to deal B; another changes deal C's currency, which
+    re-prices every history row of C. Exactly the moved row and C's rows are rebuilt (a row does
+    not depend on its siblings, so B's other rows hold), and the table equals a full rebuild."""
+    incremental = tmp_path / "incremental" / "warehouse.duckdb"
+    load_landing(landing, incremental)
+    build(incremental)
+    history = "intermediate.int_opportunity_history"
+    with duckdb.connect(str(incremental), read_only=True) as con:
+        deal_c = con.execute(
+            f"SELECT opportunity_id FROM {history} "
+            "JOIN intermediate.int_opportunities USING (opportunity_id) WHERE currency_code = 'EUR' "
+            "GROUP BY opportunity_id HAVING count(amount) >= 2 "
+            "ORDER BY opportunity_id LIMIT 1"
+        ).fetchone()[0]
+        moved_row, deal_a = con.execute(
+            f"SELECT opportunity_history_id, opportunity_id FROM {history} WHERE opportunity_id <> ? "
+            "ORDER BY opportunity_history_id LIMIT 1",
+            [deal_c],
+        ).fetchone()
+        deal_b = con.execute(
+            f"SELECT min(opportunity_id) FROM {history} WHERE opportunity_id NOT IN (?, ?)", [deal_a, deal_c]
+        ).fetchone()[0]
+        amounts_of_c = (
+            f"SELECT opportunity_history_id, amount_reporting FROM {history} WHERE opportunity_id = ?"
+        )
+        before = dict(con.execute(amounts_of_c, [deal_c]).fetchall())
+    history_columns, history_rows = current_raw_records(incremental, "crm_opportunity_history", [moved_row])
+    history_rows[0]["opportunityid"] = deal_b
+    deal_columns, deal_rows = current_raw_records(incremental, "crm_opportunity", [deal_c])
+    assert deal_rows[0]["currencyisocode"] == "EUR"
+    deal_rows[0]["currencyisocode"] = "GBP"
+    with later_export(
+        landing,
+        {"OpportunityHistory": (history_columns, history_rows), "Opportunity": (deal_columns, deal_rows)},
+    ):
+        report = load_landing(landing, incremental)
+        assert report.mode.startswith("incremental"), report.mode
+        build(incremental)
+    with duckdb.connect(str(incremental), read_only=True) as con:
+        rebuilt = keys_rebuilt(con, "int_opportunity_history", "opportunity_history_id")
+        after = dict(con.execute(amounts_of_c, [deal_c]).fetchall())
+        moved_to = con.execute(
+            f"SELECT opportunity_id FROM {history} WHERE opportunity_history_id = ?", [moved_row]
+        ).fetchone()[0]
+    assert rebuilt == set(before) | {moved_row}
+    assert moved_to == deal_b
+    # Every priced row of C was re-priced (EUR and GBP rates differ).
+    assert set(after) == set(before)
+    assert all(after[row] != amount for row, amount in before.items() if amount is not None)
     reference = full_rebuild_of(incremental, tmp_path)
     assert assert_same_tables(incremental, reference) > 60
 
@@ -303,7 +371,7 @@ def test_a_deleted_opportunity_leaves_the_pipeline_movements(landing: Path, tmp_
         ).fetchone()[0]
     columns, rows = current_raw_records(incremental, "crm_opportunity", [deleted])
     rows[0]["isdeleted"] = "true"
-    with later_export(landing, "Opportunity", columns, rows):
+    with later_export(landing, {"Opportunity": (columns, rows)}):
         report = load_landing(landing, incremental)
         assert report.mode.startswith("incremental"), report.mode
         build(incremental)
@@ -435,6 +503,7 @@ def test_tables_built_before_the_bookkeeping_columns_are_rebuilt(landing: Path, 
                 "int_pipeline_movements_monthly",
                 ("_followed_through", "_status_build_hash", "_build_hash", "_built_at"),
             ),
+            ("int_opportunity_history", ("_history_file_seq", "_rates_hash", "_build_hash", "_built_at")),
         ):
             for column in columns:
                 con.execute(f"ALTER TABLE intermediate.{table} DROP COLUMN {column}")
@@ -445,6 +514,7 @@ def test_tables_built_before_the_bookkeeping_columns_are_rebuilt(landing: Path, 
         "int_opportunity_stage_spells",
         "int_lead_first_activity",
         "int_pipeline_movements_monthly",
+        "int_opportunity_history",
     ):
         rebuilt, rows = rows_rebuilt(incremental, table)
         assert rebuilt == rows > 0, table
@@ -574,5 +644,6 @@ def test_every_key_test_left_out_on_duckdb_is_guarded_by_the_build(tmp_path: Pat
         "model.salesops.int_pipeline_movements_monthly",
         "model.salesops.stg_crm__tasks",
         "model.salesops.stg_crm__opportunity_history",
+        "model.salesops.int_opportunity_history",
     }
     assert {model: guarded_key(model) for model in left_out} == left_out

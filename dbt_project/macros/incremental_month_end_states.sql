@@ -37,9 +37,12 @@
     {{ return(target.type == 'duckdb') }}
 {%- endmacro %}
 
-{#- What else than its inputs a derived row depends on: the model's own SQL and the project's
-    vars. Rows built under another value are rebuilt. as_of_date is not one: it moves the
-    month spine, which the states follow month by month. -#}
+{#- What else than its inputs a derived row depends on: the SQL of the model and of the models
+    it reads, and the project's vars. Rows built under another value are rebuilt. as_of_date is
+    not one: it moves the month spine, which the states follow month by month. The parents'
+    SQL counts because an edit there (how a rate is looked up, which deals exist) changes rows
+    without changing the values the bookkeeping compares. Macros do not count: dbt gives Jinja
+    no macro source. -#}
 {% macro build_hash() -%}
     {%- set vars_used = {} -%}
     {%- for name in [
@@ -50,7 +53,15 @@
     ] -%}
         {%- do vars_used.update({name: var(name)}) -%}
     {%- endfor -%}
-    {{ return(local_md5(model.raw_code ~ tojson(vars_used, sort_keys=true))) }}
+    {%- set sql = [model.raw_code] -%}
+    {%- if execute -%}
+        {%- for parent in model.depends_on.nodes | sort -%}
+            {%- if parent in graph.nodes -%}
+                {%- do sql.append(graph.nodes[parent].raw_code) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(local_md5(sql | join('\n') ~ tojson(vars_used, sort_keys=true))) }}
 {%- endmacro %}
 
 {#- The dbt invocation's start, stamped on the rows a build (re)writes. -#}

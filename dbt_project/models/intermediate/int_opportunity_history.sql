@@ -3,13 +3,27 @@
 -- row's, else the stage default) and amount in the reporting currency. close_date is the
 -- row's own (nullable: such a row counts in no coverage numerator); the opportunity's close
 -- date is used only to pick the conversion rate (int_currency_conversions).
+--
+-- Incremental on DuckDB (macros/incremental_opportunity_history.sql): the pre-hook deletes the
+-- rows whose inputs changed; this builds the rows the table does not hold.
+
+{{ config(**opportunity_history_config()) }}
+{%- set incremental = is_incremental() and month_end_states_incremental_enabled() %}
 
 with
 
 history as (
     select *
-    from {{ ref('stg_crm__opportunity_history') }}
+    from {{ ref('stg_crm__opportunity_history') }} as history
     where not is_deleted
+    {%- if incremental %}
+        -- the rows the table does not hold
+        and not exists (
+            select 1
+            from {{ this }} as held
+            where held.opportunity_history_id = history.opportunity_history_id
+        )
+    {%- endif %}
 ),
 
 opportunities as (
@@ -45,7 +59,8 @@ state_rows as (
         history.close_date,
         coalesce(history.forecast_category, stages.forecast_category) as forecast_category,
         history._file_seq,
-        history._row_number
+        history._row_number,
+        {{ opportunity_history_bookkeeping_columns() | indent(8) }}
     from history
     inner join opportunities
         on history.opportunity_id = opportunities.opportunity_id

@@ -1,0 +1,106 @@
+{#- Incremental opportunity state rows (int_opportunity_history): one row per history row,
+    tens of millions at a large company, of which a nightly run changes few. Rebuilt whole, it
+    was one of the largest models of a nightly run (most of it writing every row again).
+
+    A row is a function of (a) its history row, (b) its opportunity (whether it exists, and its
+    currency and close date, which pick the conversion), (c) the stage picklist, (d) the
+    conversion rates, (e) the SQL of the model and of the models it reads, and the vars. Rows
+    do not depend on each other or on the as-of date. Each row stores (c) as _stages_hash, (d)
+    as _rates_hash, (e) as _build_hash, and for (a) and (b) a watermark of the staging tables
+    it was read from: their last file (a staging row carries its file's sequence number, and a
+    new, changed or deleted record arrives in a later file), latest load time and row rules.
+
+    The pre-hook deletes every row that may no longer hold:
+      * a row of a file after the history watermark has its Id (the row changed, was deleted
+        or moved to another opportunity);
+      * a row of a file after the opportunity watermark has its opportunity (the deal was
+        deleted, or its currency or close date changed);
+    and every row when the picklist, the rates, the SQL or the vars changed, or when the
+    staging rows up to a watermark are no longer those the table was read from (raw reloaded:
+    a later load time; re-validated: other rules). The model then builds the history rows the
+    table does not hold. So the table ends as a full build leaves it
+    (tests/test_incremental_build.py), and a build that fails after the delete is mended by
+    the next one.
+
+    The watermark the table holds is the latest build's (the maximum over its rows): a build
+    that inserts nothing leaves an older one, so the next build looks at more files than it
+    needs to, never fewer.
+
+    On other engines than DuckDB it stays a plain table, like the month-end states
+    (macros/incremental_month_end_states.sql: rebuild_what_changed_config, build_hash and
+    built_by_this_version). -#}
+
+{% macro opportunity_history_config() -%}
+    {{ return(rebuild_what_changed_config(['opportunity_history_id'], [
+        "{{ delete_outdated_opportunity_history() }}",
+    ])) }}
+{%- endmacro %}
+
+{#- One-row queries: hashes of the stage picklist and of the conversion rates, as the rows
+    read them. -#}
+{% macro opportunity_history_stages_hash_query() -%}
+    select {{ row_set_hash([
+        'stage_name', 'is_closed', 'is_won', 'default_probability', 'forecast_category'
+    ]) }} as stages_hash
+    from {{ ref('int_opportunity_stages') }}
+{%- endmacro %}
+
+{% macro currency_rates_hash_query() -%}
+    select {{ row_set_hash(['currency_code', 'conversion_rate', 'valid_from', 'valid_to']) }} as rates_hash
+    from {{ ref('int_currency_rates') }}
+{%- endmacro %}
+
+{#- The bookkeeping columns a row stores (see above). -#}
+{% macro opportunity_history_bookkeeping_columns() -%}
+    {%- for prefix, staging in [
+        ('history', ref('stg_crm__opportunity_history')),
+        ('opportunity', ref('stg_crm__opportunities')),
+    ] %}
+    (select max(_file_seq) from {{ staging }}) as _{{ prefix }}_file_seq,
+    (select max(_loaded_at) from {{ staging }}) as _{{ prefix }}_loaded_at,
+    (select max(_rules_hash) from {{ staging }}) as _{{ prefix }}_rules_hash,
+    {%- endfor %}
+    ({{ opportunity_history_stages_hash_query() }}) as _stages_hash,
+    ({{ currency_rates_hash_query() }}) as _rates_hash,
+    '{{ build_hash() }}' as _build_hash,
+    {{ build_started_at() }} as _built_at
+{%- endmacro %}
+
+{#- What the held rows were read from, for one staging table ('history' or 'opportunity'). -#}
+{% macro held_watermark(prefix) -%}
+    (
+        select
+            coalesce(max(_{{ prefix }}_file_seq), -1) as file_seq,
+            max(_{{ prefix }}_loaded_at) as loaded_at,
+            max(_{{ prefix }}_rules_hash) as rules_hash
+        from {{ this }}
+    )
+{%- endmacro %}
+
+{% macro delete_outdated_opportunity_history() -%}
+    {%- if is_incremental() -%}
+    {%- set history = ref('stg_crm__opportunity_history') -%}
+    {%- set opportunities = ref('stg_crm__opportunities') -%}
+    delete from {{ this }}
+    {%- if built_by_this_version() %}
+    -- staging holds rows up to the watermark the table was not read from: reloaded (a later
+    -- load time) or re-validated (other rules); every row goes
+    where {{ staging_rows_reread(history, held_watermark('history'), 'rules_hash') }}
+        or {{ staging_rows_reread(opportunities, held_watermark('opportunity'), 'rules_hash') }}
+        or _stages_hash is distinct from ({{ opportunity_history_stages_hash_query() }})
+        or _rates_hash is distinct from ({{ currency_rates_hash_query() }})
+        -- the history row arrived again in a later file
+        or opportunity_history_id in (
+            select staged.opportunity_history_id
+            from {{ history }} as staged
+            where staged._file_seq > (select file_seq from {{ held_watermark('history') }} as held)
+        )
+        -- its opportunity arrived again in a later file
+        or opportunity_id in (
+            select staged.opportunity_id
+            from {{ opportunities }} as staged
+            where staged._file_seq > (select file_seq from {{ held_watermark('opportunity') }} as held)
+        )
+    {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}

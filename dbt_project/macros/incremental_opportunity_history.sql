@@ -7,8 +7,8 @@
     conversion rates, (e) the SQL of the model and of the models it reads, and the vars. Rows
     do not depend on each other or on the as-of date. Each row stores (c) as _stages_hash, (d)
     as _rates_hash, (e) as _build_hash, and for (a) and (b) a watermark of the staging tables
-    it was read from: their last file (a staging row carries its file's sequence number, and a
-    new, changed or deleted record arrives in a later file), latest load time and row rules.
+    it was read from (macros/staging_watermarks.sql). The rates hash is the conversions' own
+    (macros/incremental_currency_conversions.sql).
 
     The pre-hook deletes every row that may no longer hold:
       * a row of a file after the history watermark has its Id (the row changed, was deleted
@@ -22,10 +22,6 @@
     (tests/test_incremental_build.py), and a build that fails after the delete is mended by
     the next one.
 
-    The watermark the table holds is the latest build's (the maximum over its rows): a build
-    that inserts nothing leaves an older one, so the next build looks at more files than it
-    needs to, never fewer.
-
     On other engines than DuckDB it stays a plain table, like the month-end states
     (macros/incremental_month_end_states.sql: rebuild_what_changed_config, build_hash and
     built_by_this_version). -#}
@@ -36,8 +32,7 @@
     ])) }}
 {%- endmacro %}
 
-{#- One-row queries: hashes of the stage picklist and of the conversion rates, as the rows
-    read them. -#}
+{#- A one-row query: a hash of the stage picklist as the rows read it. -#}
 {% macro opportunity_history_stages_hash_query() -%}
     select {{ row_set_hash([
         'stage_name', 'is_closed', 'is_won', 'default_probability', 'forecast_category'
@@ -45,36 +40,16 @@
     from {{ ref('int_opportunity_stages') }}
 {%- endmacro %}
 
-{% macro currency_rates_hash_query() -%}
-    select {{ row_set_hash(['currency_code', 'conversion_rate', 'valid_from', 'valid_to']) }} as rates_hash
-    from {{ ref('int_currency_rates') }}
-{%- endmacro %}
-
 {#- The bookkeeping columns a row stores (see above). -#}
 {% macro opportunity_history_bookkeeping_columns() -%}
-    {%- for prefix, staging in [
+    {{ staging_watermark_columns([
         ('history', ref('stg_crm__opportunity_history')),
         ('opportunity', ref('stg_crm__opportunities')),
-    ] %}
-    (select max(_file_seq) from {{ staging }}) as _{{ prefix }}_file_seq,
-    (select max(_loaded_at) from {{ staging }}) as _{{ prefix }}_loaded_at,
-    (select max(_rules_hash) from {{ staging }}) as _{{ prefix }}_rules_hash,
-    {%- endfor %}
+    ]) }},
     ({{ opportunity_history_stages_hash_query() }}) as _stages_hash,
     ({{ currency_rates_hash_query() }}) as _rates_hash,
     '{{ build_hash() }}' as _build_hash,
     {{ build_started_at() }} as _built_at
-{%- endmacro %}
-
-{#- What the held rows were read from, for one staging table ('history' or 'opportunity'). -#}
-{% macro held_watermark(prefix) -%}
-    (
-        select
-            coalesce(max(_{{ prefix }}_file_seq), -1) as file_seq,
-            max(_{{ prefix }}_loaded_at) as loaded_at,
-            max(_{{ prefix }}_rules_hash) as rules_hash
-        from {{ this }}
-    )
 {%- endmacro %}
 
 {% macro delete_outdated_opportunity_history() -%}
@@ -83,24 +58,15 @@
     {%- set opportunities = ref('stg_crm__opportunities') -%}
     delete from {{ this }}
     {%- if built_by_this_version() %}
-    -- staging holds rows up to the watermark the table was not read from: reloaded (a later
-    -- load time) or re-validated (other rules); every row goes
-    where {{ staging_rows_reread(history, held_watermark('history'), 'rules_hash') }}
-        or {{ staging_rows_reread(opportunities, held_watermark('opportunity'), 'rules_hash') }}
+    -- staging holds rows up to the watermark the table was not read from: every row goes
+    where {{ staging_reread_since_watermark('history', history) }}
+        or {{ staging_reread_since_watermark('opportunity', opportunities) }}
         or _stages_hash is distinct from ({{ opportunity_history_stages_hash_query() }})
         or _rates_hash is distinct from ({{ currency_rates_hash_query() }})
         -- the history row arrived again in a later file
-        or opportunity_history_id in (
-            select staged.opportunity_history_id
-            from {{ history }} as staged
-            where staged._file_seq > (select file_seq from {{ held_watermark('history') }} as held)
-        )
+        or opportunity_history_id in ({{ staged_after_watermark('history', history, 'opportunity_history_id') }})
         -- its opportunity arrived again in a later file
-        or opportunity_id in (
-            select staged.opportunity_id
-            from {{ opportunities }} as staged
-            where staged._file_seq > (select file_seq from {{ held_watermark('opportunity') }} as held)
-        )
+        or opportunity_id in ({{ staged_after_watermark('opportunity', opportunities, 'opportunity_id') }})
     {%- endif -%}
     {%- endif -%}
 {%- endmacro %}

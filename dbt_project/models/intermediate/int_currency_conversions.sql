@@ -8,6 +8,12 @@
 -- Rate dates: Opportunity CloseDate; OpportunityHistory row CloseDate, else the
 -- opportunity's (in the opportunity's currency); ad spend its date; sm_expenses the first
 -- day of its month.
+--
+-- Incremental on DuckDB (macros/incremental_currency_conversions.sql): the pre-hook deletes the
+-- rows whose inputs changed; this converts the records the table does not hold.
+
+{{ config(**currency_conversions_config()) }}
+{%- set incremental = is_incremental() and month_end_states_incremental_enabled() %}
 
 with
 
@@ -24,6 +30,9 @@ opportunity_records as (
         currency_code,
         close_date as rate_date
     from opportunities
+    {%- if incremental %}
+    where {{ conversion_not_held('Opportunity', 'opportunities', 'opportunity_id') }}
+    {%- endif %}
 ),
 
 opportunity_history_records as (
@@ -36,6 +45,9 @@ opportunity_history_records as (
     from {{ ref('stg_crm__opportunity_history') }} as history
     left join opportunities
         on history.opportunity_id = opportunities.opportunity_id
+    {%- if incremental %}
+    where {{ conversion_not_held('OpportunityHistory', 'history', 'opportunity_history_id') }}
+    {%- endif %}
 ),
 
 ad_spend_records as (
@@ -171,7 +183,8 @@ conversions as (
         records.amount is not null
             and records.needs_conversion
             and (source_rates.conversion_rate is null or reporting_rates.conversion_rate is null)
-            as is_conversion_rate_missing
+            as is_conversion_rate_missing,
+        {{ currency_conversions_bookkeeping_columns() | indent(8) }}
     from records
     left join source_rates
         on records.needs_conversion

@@ -1,0 +1,81 @@
+{#- Incremental currency conversions (int_currency_conversions): one row per money-bearing
+    record (5.8M at 1M opportunities, most of them opportunity history), of which a nightly
+    run changes few. Rebuilt whole, most of its time was writing every row again.
+
+    A row is a function of (a) its record (amount, currency, rate date), for a history row
+    also (b) its opportunity (currency, and close date when the row has none), (c) the rates,
+    (d) the SQL of the model and of the models it reads, and the vars. Each row stores (c) as
+    _rates_hash, (d) as _build_hash, and for (a) and (b) a watermark of the staging
+    opportunities and history it was read from (macros/staging_watermarks.sql).
+
+    The pre-hook deletes every row that may no longer hold:
+      * an opportunity or history row of a file after its watermark has the record's Id;
+      * a history row whose opportunity has a row in a file after the opportunity watermark;
+      * every ad spend and sm_expenses row (file objects without file watermarks: a few
+        hundred thousand rows, converted again every night);
+    and every row when the rates, the SQL or the vars changed, or the staging rows up to a
+    watermark are no longer those the table was read from. The model then converts the
+    records the table does not hold. So the table ends as a full build leaves it
+    (tests/test_incremental_build.py), and a build that fails after the delete is mended by
+    the next one. A plain table on other engines (rebuild_what_changed_config). -#}
+
+{% macro currency_conversions_config() -%}
+    {{ return(rebuild_what_changed_config(['object_name', 'record_id'], [
+        "{{ delete_outdated_currency_conversions() }}",
+    ])) }}
+{%- endmacro %}
+
+{#- A one-row query: a hash of the rates as the conversions read them. -#}
+{% macro currency_rates_hash_query() -%}
+    select {{ row_set_hash(['currency_code', 'conversion_rate', 'valid_from', 'valid_to']) }} as rates_hash
+    from {{ ref('int_currency_rates') }}
+{%- endmacro %}
+
+{#- The bookkeeping columns a row stores (see above). -#}
+{% macro currency_conversions_bookkeeping_columns() -%}
+    {{ staging_watermark_columns([
+        ('history', ref('stg_crm__opportunity_history')),
+        ('opportunity', ref('stg_crm__opportunities')),
+    ]) }},
+    ({{ currency_rates_hash_query() }}) as _rates_hash,
+    '{{ build_hash() }}' as _build_hash,
+    {{ build_started_at() }} as _built_at
+{%- endmacro %}
+
+{#- A where-clause term for a money record's CTE (aliased `alias`): the table holds no row of
+    it. -#}
+{% macro conversion_not_held(object_name, alias, id_column) -%}
+    not exists (
+        select 1
+        from {{ this }} as held
+        where held.object_name = '{{ object_name }}'
+            and held.record_id = {{ alias }}.{{ id_column }}
+    )
+{%- endmacro %}
+
+{% macro delete_outdated_currency_conversions() -%}
+    {%- if is_incremental() -%}
+    {%- set history = ref('stg_crm__opportunity_history') -%}
+    {%- set opportunities = ref('stg_crm__opportunities') -%}
+    {%- set changed_opportunities = staged_after_watermark('opportunity', opportunities, 'opportunity_id') -%}
+    delete from {{ this }}
+    {%- if built_by_this_version() %}
+    -- staging holds rows up to the watermark the table was not read from: every row goes
+    where {{ staging_reread_since_watermark('history', history) }}
+        or {{ staging_reread_since_watermark('opportunity', opportunities) }}
+        or _rates_hash is distinct from ({{ currency_rates_hash_query() }})
+        or object_name in ('ad_spend', 'sm_expenses')
+        -- the record arrived again in a later file
+        or (object_name = 'Opportunity' and record_id in ({{ changed_opportunities }}))
+        or (object_name = 'OpportunityHistory' and (
+            record_id in ({{ staged_after_watermark('history', history, 'opportunity_history_id') }})
+            -- its opportunity did
+            or record_id in (
+                select history.opportunity_history_id
+                from {{ history }} as history
+                where history.opportunity_id in ({{ changed_opportunities }})
+            )
+        ))
+    {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}

@@ -243,10 +243,15 @@ def later_export(landing: Path, records: dict[str, tuple[list[str], list[dict]]]
                 writer = csv.DictWriter(f, fieldnames=columns)
                 writer.writeheader()
                 for row in rows:
-                    modified = datetime.datetime.strptime(row["lastmodifieddate"], "%Y-%m-%dT%H:%M:%S.%f%z")
-                    row["lastmodifieddate"] = row["systemmodstamp"] = (
-                        modified + datetime.timedelta(seconds=1)
-                    ).strftime("%Y-%m-%dT%H:%M:%S.000%z")
+                    # The record's last-modified instant (sources.md): LastModifiedDate, else
+                    # SystemModstamp; with neither (history rows may have none), the later file
+                    # wins the tie on CreatedDate.
+                    stamps = [c for c in ("lastmodifieddate", "systemmodstamp") if row.get(c)]
+                    if stamps:
+                        modified = datetime.datetime.strptime(row[stamps[0]], "%Y-%m-%dT%H:%M:%S.%f%z")
+                        later = (modified + datetime.timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S.000%z")
+                        for column in stamps:
+                            row[column] = later
                     writer.writerow(row)
         yield
     finally:
@@ -309,9 +314,9 @@ def test_a_moved_history_row_and_a_new_currency_rebuild_only_the_rows_they_conce
     history = "intermediate.int_opportunity_history"
     with duckdb.connect(str(incremental), read_only=True) as con:
         deal_c = con.execute(
-            f"SELECT opportunity_id FROM {history} "
+            f"SELECT opportunity_id FROM {history} AS history "
             "JOIN intermediate.int_opportunities USING (opportunity_id) WHERE currency_code = 'EUR' "
-            "GROUP BY opportunity_id HAVING count(amount) >= 2 "
+            "GROUP BY opportunity_id HAVING count(history.amount) >= 2 "
             "ORDER BY opportunity_id LIMIT 1"
         ).fetchone()[0]
         moved_row, deal_a = con.execute(

@@ -31,8 +31,9 @@
     from {{ ref('int_currency_rates') }}
 {%- endmacro %}
 
-{#- The bookkeeping columns a row stores (see above). -#}
-{% macro currency_conversions_bookkeeping_columns() -%}
+{#- The bookkeeping columns a row stores (see above); int_opportunity_history's too, whose
+    rows are read from the same staging tables and priced with the same rates. -#}
+{% macro deal_money_bookkeeping_columns() -%}
     {{ staging_watermark_columns([
         ('history', ref('stg_crm__opportunity_history')),
         ('opportunity', ref('stg_crm__opportunities')),

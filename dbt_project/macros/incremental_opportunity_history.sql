@@ -40,18 +40,6 @@
     from {{ ref('int_opportunity_stages') }}
 {%- endmacro %}
 
-{#- The bookkeeping columns a row stores (see above). -#}
-{% macro opportunity_history_bookkeeping_columns() -%}
-    {{ staging_watermark_columns([
-        ('history', ref('stg_crm__opportunity_history')),
-        ('opportunity', ref('stg_crm__opportunities')),
-    ]) }},
-    ({{ opportunity_history_stages_hash_query() }}) as _stages_hash,
-    ({{ currency_rates_hash_query() }}) as _rates_hash,
-    '{{ build_hash() }}' as _build_hash,
-    {{ build_started_at() }} as _built_at
-{%- endmacro %}
-
 {% macro delete_outdated_opportunity_history() -%}
     {%- if is_incremental() -%}
     {%- set history = ref('stg_crm__opportunity_history') -%}

@@ -184,7 +184,7 @@ conversions as (
             and records.needs_conversion
             and (source_rates.conversion_rate is null or reporting_rates.conversion_rate is null)
             as is_conversion_rate_missing,
-        {{ currency_conversions_bookkeeping_columns() | indent(8) }}
+        {{ deal_money_bookkeeping_columns() | indent(8) }}
     from records
     left join source_rates
         on records.needs_conversion

@@ -60,7 +60,8 @@ state_rows as (
         coalesce(history.forecast_category, stages.forecast_category) as forecast_category,
         history._file_seq,
         history._row_number,
-        {{ opportunity_history_bookkeeping_columns() | indent(8) }}
+        ({{ opportunity_history_stages_hash_query() }}) as _stages_hash,
+        {{ deal_money_bookkeeping_columns() | indent(8) }}
     from history
     inner join opportunities
         on history.opportunity_id = opportunities.opportunity_id

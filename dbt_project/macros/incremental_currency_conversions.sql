@@ -44,13 +44,13 @@
 {%- endmacro %}
 
 {#- A where-clause term for a money record's CTE (aliased `alias`): the table holds no row of
-    it. -#}
+    it (`not in`, as int_opportunity_history: faster than `not exists` on DuckDB here). -#}
 {% macro conversion_not_held(object_name, alias, id_column) -%}
-    not exists (
-        select 1
+    {{ alias }}.{{ id_column }} not in (
+        select held.record_id
         from {{ this }} as held
         where held.object_name = '{{ object_name }}'
-            and held.record_id = {{ alias }}.{{ id_column }}
+            and held.record_id is not null
     )
 {%- endmacro %}
 

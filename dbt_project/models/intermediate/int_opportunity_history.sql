@@ -17,11 +17,12 @@ history as (
     from {{ ref('stg_crm__opportunity_history') }} as history
     where not is_deleted
     {%- if incremental %}
-        -- the rows the table does not hold
-        and not exists (
-            select 1
+        -- the rows the table does not hold (`not in`: DuckDB planned `not exists` here as a
+        -- grouping of every Id, 3x slower at 4.6M rows; the Ids are never null)
+        and opportunity_history_id not in (
+            select held.opportunity_history_id
             from {{ this }} as held
-            where held.opportunity_history_id = history.opportunity_history_id
+            where held.opportunity_history_id is not null
         )
     {%- endif %}
 ),

@@ -109,14 +109,25 @@ def full_rebuild_of(warehouse: Path, tmp_path: Path, *args: str) -> Path:
     return reference
 
 
-def rows_rebuilt(warehouse: Path, table: str = "int_pipeline_month_end_state") -> tuple[int, int]:
-    """(rows the last build wrote, rows) of an incremental intermediate table with _built_at."""
+def rows_rebuilt(
+    warehouse: Path, table: str = "int_pipeline_month_end_state", since: datetime.datetime | None = None
+) -> tuple[int, int]:
+    """(rows written by the last build that wrote any, or by the builds after `since`, rows) of
+    an incremental intermediate table with _built_at. Without `since`, a build that wrote
+    nothing counts as the one before it: only assert "fewer than all" that way."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         states = f"intermediate.{table}"
+        after = "?" if since else f"(SELECT max(_built_at) FROM {states}) - INTERVAL 1 MICROSECOND"
         return con.execute(
-            f"SELECT count(*) FILTER (WHERE _built_at = (SELECT max(_built_at) FROM {states})), "
-            f"count(*) FROM {states}"
+            f"SELECT count(*) FILTER (WHERE _built_at > {after}), count(*) FROM {states}",
+            [since] if since else [],
         ).fetchone()
+
+
+def last_built_at(warehouse: Path, table: str) -> datetime.datetime:
+    """The stamp of the last build that wrote rows of an incremental intermediate table."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(f"SELECT max(_built_at) FROM intermediate.{table}").fetchone()[0]
 
 
 def keys_rebuilt(con: duckdb.DuckDBPyConnection, table: str, key: str = "opportunity_id") -> set[str]:
@@ -204,10 +215,11 @@ def test_a_full_reload_under_incremental_tables_equals_a_full_rebuild(landing: P
     try:
         report = load_landing(landing, incremental)
         assert report.mode.startswith("full"), report.mode
+        built_before = last_built_at(incremental, "int_lead_first_activity")
         build(incremental)
         # Under a reloaded raw the incremental tables rebuild themselves from every row.
         assert "appended files only" not in compiled_staging_sql(incremental, "stg_crm__tasks")
-        rebuilt, rows = rows_rebuilt(incremental, "int_lead_first_activity")
+        rebuilt, rows = rows_rebuilt(incremental, "int_lead_first_activity", since=built_before)
         assert rebuilt == rows > 0
         reference = full_rebuild_of(incremental, tmp_path)
     finally:
@@ -527,6 +539,36 @@ def test_tables_built_before_the_bookkeeping_columns_are_rebuilt(landing: Path, 
     assert assert_same_tables(incremental, reference) > 60
 
 
+def project_copy(tmp_path: Path) -> Path:
+    """A copy of the dbt project to edit (without its target, logs and packages)."""
+    project = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    return project
+
+
+def test_an_edit_of_a_model_they_read_rebuilds_the_incremental_tables(landing: Path, tmp_path: Path) -> None:
+    """build_hash covers the SQL of the models an incremental model reads: after an edit of
+    int_currency_rates (a comment is enough), a plain build with no new file rebuilds every row
+    of the models that read it (the conversions, and the history states, which hash the
+    rates), and nothing of the first activities, which do not read it."""
+    warehouse = tmp_path / "incremental" / "warehouse.duckdb"
+    load_landing(landing, warehouse)
+    build(warehouse)
+    tables = ("int_currency_conversions", "int_opportunity_history", "int_lead_first_activity")
+    built_before = {table: last_built_at(warehouse, table) for table in tables}
+    project = project_copy(tmp_path)
+    rates = project / "models" / "intermediate" / "int_currency_rates.sql"
+    rates.write_text(rates.read_text(encoding="utf-8") + "-- edited\n", encoding="utf-8")
+
+    result = run_dbt(warehouse, "build", "--exclude-resource-type", "test", "unit_test", project_dir=project)
+
+    assert result.returncode == 0, result.stdout[-3000:]
+    rebuilt = {table: rows_rebuilt(warehouse, table, since=built_before[table]) for table in tables}
+    assert rebuilt["int_currency_conversions"][0] == rebuilt["int_currency_conversions"][1] > 0
+    assert rebuilt["int_opportunity_history"][0] == rebuilt["int_opportunity_history"][1] > 0
+    assert rebuilt["int_lead_first_activity"][0] == 0 < rebuilt["int_lead_first_activity"][1]
+
+
 def rows_changed(con: duckdb.DuckDBPyConnection, table: str, before: str) -> int:
     """How many rows `table` and its copy `before` do not share (both ways, with duplicates)."""
     return con.execute(
@@ -584,8 +626,7 @@ def test_a_staging_build_that_writes_a_key_twice_fails_and_leaves_the_table_as_i
     warehouse = tmp_path / "incremental" / "warehouse.duckdb"
     build_then_append_last_export(landing, warehouse, tmp_path)
 
-    project = tmp_path / "dbt_project"
-    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    project = project_copy(tmp_path)
     model = project / "models" / "staging" / "crm" / "stg_crm__tasks.sql"
     sql = model.read_text(encoding="utf-8")
     assert sql.rstrip().endswith("from current_rows")

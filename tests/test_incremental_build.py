@@ -117,10 +117,11 @@ def rows_rebuilt(
     nothing counts as the one before it: only assert "fewer than all" that way."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         states = f"intermediate.{table}"
-        after = "?" if since else f"(SELECT max(_built_at) FROM {states}) - INTERVAL 1 MICROSECOND"
+        if since is None:
+            written = f"_built_at = (SELECT max(_built_at) FROM {states})"
+            return con.execute(f"SELECT count(*) FILTER (WHERE {written}), count(*) FROM {states}").fetchone()
         return con.execute(
-            f"SELECT count(*) FILTER (WHERE _built_at > {after}), count(*) FROM {states}",
-            [since] if since else [],
+            f"SELECT count(*) FILTER (WHERE _built_at > ?), count(*) FROM {states}", [since]
         ).fetchone()
 
 

@@ -18,7 +18,7 @@ import datetime
 import json
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -547,24 +547,58 @@ def project_copy(tmp_path: Path) -> Path:
     return project
 
 
-def test_an_edit_of_a_model_they_read_rebuilds_the_incremental_tables(landing: Path, tmp_path: Path) -> None:
-    """build_hash covers the SQL of the models an incremental model reads: after an edit of
-    int_currency_rates (a comment is enough), a plain build with no new file rebuilds every row
-    of the models that read it (the conversions, and the history states, which hash the
-    rates), and nothing of the first activities, which do not read it."""
+def build_edit_and_count_rebuilt(
+    landing: Path, tmp_path: Path, edit: Callable[[Path], None]
+) -> dict[str, tuple[int, int]]:
+    """Build, apply `edit` to a copy of the dbt project, build again with no new file: the
+    (rows rebuilt, rows) of the conversions, the history states and the first activities."""
     warehouse = tmp_path / "incremental" / "warehouse.duckdb"
     load_landing(landing, warehouse)
     build(warehouse)
     tables = ("int_currency_conversions", "int_opportunity_history", "int_lead_first_activity")
     built_before = {table: last_built_at(warehouse, table) for table in tables}
     project = project_copy(tmp_path)
-    rates = project / "models" / "intermediate" / "int_currency_rates.sql"
-    rates.write_text(rates.read_text(encoding="utf-8") + "-- edited\n", encoding="utf-8")
+    edit(project)
 
     result = run_dbt(warehouse, "build", "--exclude-resource-type", "test", "unit_test", project_dir=project)
 
     assert result.returncode == 0, result.stdout[-3000:]
-    rebuilt = {table: rows_rebuilt(warehouse, table, since=built_before[table]) for table in tables}
+    return {table: rows_rebuilt(warehouse, table, since=built_before[table]) for table in tables}
+
+
+def test_an_edit_of_a_model_they_read_rebuilds_the_incremental_tables(landing: Path, tmp_path: Path) -> None:
+    """build_hash covers the SQL of the models an incremental model reads: after an edit of
+    int_currency_rates (a comment is enough), a plain build with no new file rebuilds every row
+    of the models that read it (the conversions, and the history states, which hash the
+    rates), and nothing of the first activities, which do not read it."""
+
+    def edit(project: Path) -> None:
+        rates = project / "models" / "intermediate" / "int_currency_rates.sql"
+        rates.write_text(rates.read_text(encoding="utf-8") + "-- edited\n", encoding="utf-8")
+
+    rebuilt = build_edit_and_count_rebuilt(landing, tmp_path, edit)
+
+    assert rebuilt["int_currency_conversions"][0] == rebuilt["int_currency_conversions"][1] > 0
+    assert rebuilt["int_opportunity_history"][0] == rebuilt["int_opportunity_history"][1] > 0
+    assert rebuilt["int_lead_first_activity"][0] == 0 < rebuilt["int_lead_first_activity"][1]
+
+
+def test_an_edit_of_a_macro_they_call_rebuilds_the_incremental_tables(landing: Path, tmp_path: Path) -> None:
+    """build_hash covers the macros a model and its parents call, and the macros those call:
+    after an edit of duckdb__row_set_hash (a Jinja comment in its body is enough), which the
+    conversions and the history states reach only through row_set_hash's dispatch (the rates
+    hash), a plain build with no new file rebuilds every row of both, and nothing of the first
+    activities, which never call it."""
+
+    def edit(project: Path) -> None:
+        macros = project / "macros" / "incremental_month_end_states.sql"
+        text = macros.read_text(encoding="utf-8")
+        body = "    bit_xor(hash({{ columns | join(', ') }}))"
+        assert text.count(body) == 1, "duckdb__row_set_hash's body moved: update this test"
+        macros.write_text(text.replace(body, "    {# edited #}" + body.lstrip()), encoding="utf-8")
+
+    rebuilt = build_edit_and_count_rebuilt(landing, tmp_path, edit)
+
     assert rebuilt["int_currency_conversions"][0] == rebuilt["int_currency_conversions"][1] > 0
     assert rebuilt["int_opportunity_history"][0] == rebuilt["int_opportunity_history"][1] > 0
     assert rebuilt["int_lead_first_activity"][0] == 0 < rebuilt["int_lead_first_activity"][1]

@@ -38,11 +38,11 @@
 {%- endmacro %}
 
 {#- What else than its inputs a derived row depends on: the SQL of the model and of the models
-    it reads, and the project's vars. Rows built under another value are rebuilt. as_of_date is
-    not one: it moves the month spine, which the states follow month by month. The parents'
-    SQL counts because an edit there (how a rate is looked up, which deals exist) changes rows
-    without changing the values the bookkeeping compares. Macros do not count: dbt gives Jinja
-    no macro source. -#}
+    it reads, the macros they call (and the macros those call), and the project's vars. Rows
+    built under another value are rebuilt. as_of_date is not one: it moves the month spine,
+    which the states follow month by month. The parents' SQL counts because an edit there (how
+    a rate is looked up, which deals exist) changes rows without changing the values the
+    bookkeeping compares; a macro counts for the same reason (a flag's CASE, a cast). -#}
 {% macro build_hash() -%}
     {%- set vars_used = {} -%}
     {%- for name in [
@@ -55,13 +55,41 @@
     {%- endfor -%}
     {%- set sql = [model.raw_code] -%}
     {%- if execute -%}
+        {%- set macro_ids = model.depends_on.macros | list -%}
         {%- for parent in model.depends_on.nodes | sort -%}
             {%- if parent in graph.nodes -%}
                 {%- do sql.append(graph.nodes[parent].raw_code) -%}
+                {%- do macro_ids.extend(graph.nodes[parent].depends_on.macros) -%}
             {%- endif -%}
         {%- endfor -%}
+        {%- do sql.extend(macro_sources(macro_ids)) -%}
     {%- endif -%}
     {{ return(local_md5(sql | join('\n') ~ tojson(vars_used, sort_keys=true))) }}
+{%- endmacro %}
+
+{#- The source of each macro in `macro_ids` and of every macro they call, in the order of their
+    ids. A dispatched macro lists the implementation dbt resolved for this adapter. dbt's graph
+    holds no macros; a macro's name in the context resolves to its parsed node. -#}
+{% macro macro_sources(macro_ids) -%}
+    {%- set queue = macro_ids | list -%}
+    {%- set found = {} -%}
+    {#- The loop also visits the ids appended while it runs: Jinja iterates the list lazily. -#}
+    {%- for macro_id in queue if macro_id not in found -%}
+        {%- set package, name = macro_id.split('.')[1:3] -%}
+        {%- set namespace = context.get(package) if package == project_name else context['dbt'] -%}
+        {%- set called = namespace.get(name) if namespace is not none else none -%}
+        {%- if called is not none and called.macro is defined -%}
+            {%- do found.update({macro_id: called.macro.macro_sql}) -%}
+            {%- do queue.extend(called.macro.depends_on.macros) -%}
+        {%- else -%}
+            {%- do found.update({macro_id: macro_id}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set sources = [] -%}
+    {%- for macro_id in found | sort -%}
+        {%- do sources.append(found[macro_id]) -%}
+    {%- endfor -%}
+    {{ return(sources) }}
 {%- endmacro %}
 
 {#- The dbt invocation's start, stamped on the rows a build (re)writes. -#}

@@ -604,6 +604,59 @@ def test_an_edit_of_a_macro_they_call_rebuilds_the_incremental_tables(landing: P
     assert rebuilt["int_lead_first_activity"][0] == 0 < rebuilt["int_lead_first_activity"][1]
 
 
+def test_an_edit_of_a_staging_or_base_model_rebuilds_its_rows_of_every_file(
+    landing: Path, tmp_path: Path
+) -> None:
+    """The file-incremental staging tables hash their SQL into the rows' _rules_hash: a base
+    (validation) model's build_hash is part of its rules (macros/row_rejection.sql), a
+    current-row staging model appends its own (staging_rules_hash,
+    macros/incremental_current_rows.sql). After an edit of stg_crm__accounts (account names
+    upper-cased) and of base_crm__contacts (a comment), a plain build with no new file rebuilds
+    the rows of every file, not only of new ones: every account name is upper case, every
+    contact file is validated again. Every table then equals a --full-refresh build of the
+    edited project."""
+    warehouse = tmp_path / "incremental" / "warehouse.duckdb"
+    load_landing(landing, warehouse)
+    build(warehouse)
+    not_upper = "SELECT count(*) FROM staging.stg_crm__accounts WHERE account_name <> upper(account_name)"
+    contact_rules = "SELECT _rules_hash, count(*) FROM staging.base_crm__contacts GROUP BY ALL"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute(not_upper).fetchone()[0] > 0
+        rules_before = con.execute(contact_rules).fetchall()
+    project = project_copy(tmp_path)
+    model = project / "models" / "staging" / "crm" / "stg_crm__accounts.sql"
+    text = model.read_text(encoding="utf-8")
+    name = "{{ clean_string('name') }} as account_name"
+    assert text.count(name) == 1, "stg_crm__accounts' account_name moved: update this test"
+    model.write_text(text.replace(name, f"upper({name.split(' as ')[0]}) as account_name"), encoding="utf-8")
+    base = project / "models" / "staging" / "crm" / "base" / "base_crm__contacts.sql"
+    base.write_text(base.read_text(encoding="utf-8") + "-- edited\n", encoding="utf-8")
+    reference = tmp_path / "reference" / "warehouse.duckdb"
+    reference.parent.mkdir()
+    shutil.copy(warehouse, reference)
+
+    results = [
+        run_dbt(warehouse, "build", "--exclude-resource-type", "test", "unit_test", project_dir=project),
+        run_dbt(
+            reference,
+            "build",
+            "--exclude-resource-type",
+            "test",
+            "unit_test",
+            "--full-refresh",
+            project_dir=project,
+        ),
+    ]
+
+    assert [r.returncode for r in results] == [0, 0], [r.stdout[-3000:] for r in results]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute(not_upper).fetchone()[0] == 0
+        rules_after = con.execute(contact_rules).fetchall()
+    assert len(rules_before) == len(rules_after) == 1
+    assert rules_after[0][0] != rules_before[0][0] and rules_after[0][1] == rules_before[0][1]
+    assert assert_same_tables(warehouse, reference) > 0
+
+
 def rows_changed(con: duckdb.DuckDBPyConnection, table: str, before: str) -> int:
     """How many rows `table` and its copy `before` do not share (both ways, with duplicates)."""
     return con.execute(

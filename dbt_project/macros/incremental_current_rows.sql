@@ -9,12 +9,14 @@
     move to a later row, so the result is what a full build gives.
 
     Rebuild: the table holds a row whose _loaded_at or _rules_hash the base model no longer
-    has. That happens after a full reload of raw (every row gets a new load time and the files
-    may be renumbered) or after the validation rules changed (base re-validated every file).
-    Then every base row is read, as in a full build, and the post-hook deletes the rows of keys
-    that no longer exist. So a plain `dbt build` always equals `dbt build --full-refresh`
-    (tests/test_incremental_build.py); changing a staging model's own SQL still needs
-    --full-refresh, as for any dbt incremental model.
+    gives. That happens after a full reload of raw (every row gets a new load time and the files
+    may be renumbered), after the validation rules changed (base re-validated every file), or
+    after an edit of the staging model's SQL, its base model's or a macro either calls: a
+    staging row's _rules_hash is its base row's with the model's build_hash appended
+    (staging_rules_hash). Then every base row is read, as in a full build, and the post-hook
+    deletes the rows of keys that no longer exist. So a plain `dbt build` always equals `dbt
+    build --full-refresh` (tests/test_incremental_build.py), unless an edit changes the
+    model's columns: on_schema_change fails the build, and --full-refresh rebuilds it.
 
     Spark (no delete+insert on plain tables) keeps them as views. -#}
 
@@ -36,10 +38,20 @@
     }) }}
 {%- endmacro %}
 
+{#- The rules a staging row was made under: its base row's validation rules (`rules_hash`)
+    and what build_hash covers (this model's SQL, its base model's, the macros they call, the
+    vars). Rows made under others are rebuilt (stale_current_rows_condition). -#}
+{% macro staging_rules_hash(rules_hash='_rules_hash') -%}
+    {{ dbt.concat([rules_hash, "'/" ~ build_hash() ~ "'"]) }}
+{%- endmacro %}
+
 {#- Rows of the table built from a load or under rules the base model no longer holds. -#}
 {% macro stale_current_rows_condition(base) -%}
     _loaded_at not in (select distinct _loaded_at from {{ base }})
-    or _rules_hash not in (select distinct _rules_hash from {{ base }})
+    or _rules_hash not in (
+        select {{ staging_rules_hash('base_rules_hash') }}
+        from (select distinct _rules_hash as base_rules_hash from {{ base }}) as base_rules
+    )
 {%- endmacro %}
 
 {#- True when this build appends: the table exists and holds nothing stale. A model asks once

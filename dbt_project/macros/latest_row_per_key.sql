@@ -46,7 +46,7 @@
     _file_seq,
     _row_number,
     _loaded_at,
-    _rules_hash
+    {{ staging_rules_hash() }} as _rules_hash
 {%- endmacro %}
 
 {% macro crm_last_modified_at(last_modified, system_modstamp, created) -%}

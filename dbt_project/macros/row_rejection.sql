@@ -61,7 +61,7 @@
 
 with
 
-{%- set rules_hash = local_md5((checks | string) ~ (key | string)) %}
+{%- set rules_hash = local_md5((checks | string) ~ (key | string) ~ build_hash()) %}
 {% if is_incremental() -%}
 -- The files not yet validated under these rules (see validated_rows_config). Found on the
 -- two file columns first, then joined: the join's filter on _file_seq lets the scan skip
@@ -217,7 +217,8 @@ from checked
 {#- How a base (validation) model is kept: incremental by file. The loader appends new files
     to raw and never changes a loaded one, so a nightly run validates only the rows of the
     files this table has not seen. A file counts as seen when the same (_file_seq, _loaded_at)
-    was validated under the same rules (_rules_hash, see validated_rows): a full reload
+    was validated under the same rules (_rules_hash, see validated_rows: the checks, the key
+    and build_hash, which covers the model's SQL and the macros it calls): a full reload
     (new _loaded_at everywhere) or a change of the rules re-validates every file, and
     delete+insert on _file_seq replaces that file's old rows. The post-hook drops the rows of
     files raw no longer holds (a full reload of fewer files). So the table always equals a

@@ -31,8 +31,10 @@ from sources.load import load_landing
 from tests.conftest import DBT_PROJECT_DIR, run_dbt
 
 
-def build(warehouse: Path, *args: str) -> None:
-    result = run_dbt(warehouse, "build", "--exclude-resource-type", "test", "unit_test", *args)
+def build(warehouse: Path, *args: str, project_dir: Path = DBT_PROJECT_DIR) -> None:
+    result = run_dbt(
+        warehouse, "build", "--exclude-resource-type", "test", "unit_test", *args, project_dir=project_dir
+    )
     assert result.returncode == 0, result.stdout[-3000:]
 
 
@@ -143,7 +145,9 @@ def keys_rebuilt(con: duckdb.DuckDBPyConnection, table: str, key: str = "opportu
     }
 
 
-def build_then_append_last_export(landing: Path, warehouse: Path, tmp_path: Path) -> Path:
+def build_then_append_last_export(
+    landing: Path, warehouse: Path, tmp_path: Path, project_dir: Path = DBT_PROJECT_DIR
+) -> Path:
     """Loads and builds `landing` without its last CRM export, then appends the export to raw
     (not yet built). Returns the export's folder."""
     last_day = max((landing / "crm").iterdir())
@@ -151,7 +155,7 @@ def build_then_append_last_export(landing: Path, warehouse: Path, tmp_path: Path
     shutil.move(last_day, held_back)
     try:
         load_landing(landing, warehouse)
-        build(warehouse)
+        build(warehouse, project_dir=project_dir)
     finally:
         shutil.move(held_back, last_day)
     report = load_landing(landing, warehouse)
@@ -708,27 +712,41 @@ def test_a_staging_build_that_writes_a_key_twice_fails_and_leaves_the_table_as_i
     """The key guard of the incremental current-row staging models: a nightly build whose rows
     repeat a key fails, names the table and the key, and is rolled back; so does a full
     refresh. The duplicate is forced by a copy of the project whose stg_crm__tasks repeats one
-    of the rows it writes (a bug in latest_row_per_key would do the same). The nightly build's
-    guard reads the keys it wrote from dbt-duckdb's temporary table, not the whole table: if
-    dbt-duckdb renamed it, the guard would still be right but as slow as the unique test."""
-    warehouse = tmp_path / "incremental" / "warehouse.duckdb"
-    build_then_append_last_export(landing, warehouse, tmp_path)
-
+    of the rows it writes when a test var is set (a bug in latest_row_per_key would do the
+    same). The whole warehouse is built with that copy first: an edit of a staging model
+    makes the next build read every file (staging_rules_hash), and the nightly build must
+    append. Its guard reads the keys it wrote from dbt-duckdb's temporary table, not the whole
+    table: if dbt-duckdb renamed it, the guard would still be right but as slow as the unique
+    test."""
     project = project_copy(tmp_path)
     model = project / "models" / "staging" / "crm" / "stg_crm__tasks.sql"
     sql = model.read_text(encoding="utf-8")
     assert sql.rstrip().endswith("from current_rows")
     repeated = "(select * from current_rows union all (select * from current_rows limit 1))"
     model.write_text(
-        sql.rstrip().removesuffix("from current_rows") + f"from {repeated} as current_rows\n",
+        sql.rstrip().removesuffix("from current_rows")
+        + "{% if var('repeat_a_task_row', false) %}"
+        + f"from {repeated} as current_rows"
+        + "{% else %}from current_rows{% endif %}\n",
         encoding="utf-8",
     )
+    warehouse = tmp_path / "incremental" / "warehouse.duckdb"
+    build_then_append_last_export(landing, warehouse, tmp_path, project_dir=project)
     tasks = "staging.stg_crm__tasks"
     with duckdb.connect(str(warehouse)) as con:
         con.execute(f"CREATE TABLE main.tasks_before AS SELECT * FROM {tasks}")
 
     for args in ((), ("--full-refresh",)):
-        result = run_dbt(warehouse, "run", "--select", "+stg_crm__tasks", *args, project_dir=project)
+        result = run_dbt(
+            warehouse,
+            "run",
+            "--select",
+            "+stg_crm__tasks",
+            "--vars",
+            json.dumps({"repeat_a_task_row": True}),
+            *args,
+            project_dir=project,
+        )
 
         assert result.returncode != 0, args
         assert "stg_crm__tasks" in result.stdout

@@ -76,7 +76,8 @@
     {#- The loop also visits the ids appended while it runs: Jinja iterates the list lazily. -#}
     {%- for macro_id in queue if macro_id not in found -%}
         {%- set package, name = macro_id.split('.')[1:3] -%}
-        {%- set namespace = context.get(package) if package == project_name else context['dbt'] -%}
+        {#- dbt's own and the adapter's macros share the namespace `dbt`; a package has its own -#}
+        {%- set namespace = context.get(package) or context['dbt'] -%}
         {%- set called = namespace.get(name) if namespace is not none else none -%}
         {%- if called is not none and called.macro is defined -%}
             {%- do found.update({macro_id: called.macro.macro_sql}) -%}

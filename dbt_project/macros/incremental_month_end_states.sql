@@ -78,7 +78,7 @@
         {%- set package, name = macro_id.split('.')[1:3] -%}
         {#- dbt's own and the adapter's macros share the namespace `dbt`; a package has its own -#}
         {%- set namespace = context.get(package) or context['dbt'] -%}
-        {%- set called = namespace.get(name) if namespace is not none else none -%}
+        {%- set called = namespace.get(name) -%}
         {%- if called is not none and called.macro is defined -%}
             {%- do found.update({macro_id: called.macro.macro_sql}) -%}
             {%- do queue.extend(called.macro.depends_on.macros) -%}

@@ -49,6 +49,10 @@ BUILD_TIME_COLUMNS = (
     "_history_loaded_at",
     "_opportunity_file_seq",
     "_opportunity_loaded_at",
+    "_ad_spend_file_seq",
+    "_ad_spend_loaded_at",
+    "_sm_expenses_file_seq",
+    "_sm_expenses_loaded_at",
 )
 
 
@@ -375,6 +379,72 @@ def test_a_moved_history_row_and_a_new_currency_rebuild_only_the_rows_they_conce
     assert assert_same_tables(incremental, reference) > 60
 
 
+def restate_in_a_later_file(folder: Path, pattern: str, rows_of: Callable[[list[dict]], list[dict]]) -> Path:
+    """Writes a file that sorts after every `pattern` file of `folder` (so the loader appends
+    it) with the rows `rows_of` makes from the last file's rows."""
+    files = sorted(folder.glob(pattern))
+    with files[-1].open(newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        rows = list(reader)
+        header = reader.fieldnames
+    later = files[-1].with_name(f"{files[-1].stem}_nightly.csv")
+    with later.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(rows_of(rows))
+    return later
+
+
+def test_spend_and_expenses_delivered_again_rebuild_only_their_conversions(
+    landing: Path, tmp_path: Path
+) -> None:
+    """int_currency_conversions follows the ad spend and expense staging rows by a watermark,
+    as it follows the deals': a later spend file that restates one day of a campaign and adds a
+    new day, and a later expense file that restates one month, rebuild exactly the conversions
+    of those three records, and the table equals a full rebuild."""
+    copied = tmp_path / "landing"
+    shutil.copytree(landing, copied)
+    warehouse = tmp_path / "incremental" / "warehouse.duckdb"
+    load_landing(copied, warehouse)
+    build(warehouse)
+    built_before = last_built_at(warehouse, "int_currency_conversions")
+
+    def spend_rows(rows: list[dict]) -> list[dict]:
+        last_day = datetime.date.fromisoformat(max(row["date"] for row in rows))
+        restated = {**rows[0], "spend": f"{float(rows[0]['spend']) * 1.1:.2f}"}
+        return [restated, {**rows[0], "date": (last_day + datetime.timedelta(days=1)).isoformat()}]
+
+    def expense_rows(rows: list[dict]) -> list[dict]:
+        return [{**rows[0], "amount": f"{float(rows[0]['amount']) * 1.1:.2f}"}]
+
+    restate_in_a_later_file(copied / "marketing", "ad_spend*.csv", spend_rows)
+    restate_in_a_later_file(copied / "finance", "sm_expenses*.csv", expense_rows)
+    report = load_landing(copied, warehouse)
+    assert report.mode.startswith("incremental"), report.mode
+    build(warehouse)
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rebuilt = set(
+            con.execute(
+                "SELECT object_name, record_id FROM intermediate.int_currency_conversions "
+                "WHERE _built_at > ?",
+                [built_before],
+            ).fetchall()
+        )
+        delivered = set(
+            con.execute(
+                "SELECT 'ad_spend', ad_spend_id FROM staging.stg_marketing__ad_spend "
+                "WHERE _file_seq = (SELECT max(_file_seq) FROM staging.stg_marketing__ad_spend) "
+                "UNION ALL SELECT 'sm_expenses', sm_expense_id FROM staging.stg_finance__sm_expenses "
+                "WHERE _file_seq = (SELECT max(_file_seq) FROM staging.stg_finance__sm_expenses)"
+            ).fetchall()
+        )
+    assert len(delivered) == 3, delivered
+    assert rebuilt == delivered
+    reference = full_rebuild_of(warehouse, tmp_path)
+    assert assert_same_tables(warehouse, reference) > 60
+
+
 def test_a_deleted_opportunity_leaves_the_pipeline_movements(landing: Path, tmp_path: Path) -> None:
     """A deleted opportunity loses every month-end state, and no state of it is rebuilt, so no
     new status row tells the pipeline movements: they must still drop its rows. The deal is
@@ -567,6 +637,30 @@ def build_edit_and_count_rebuilt(
     build(warehouse, project_dir=project)
 
     return {table: rows_rebuilt(warehouse, table, since=built_before[table]) for table in tables}
+
+
+def test_a_build_with_nothing_new_rebuilds_none_of_their_rows(landing: Path, tmp_path: Path) -> None:
+    """The other side of the edit tests below: with no new file, no edit and the same as-of
+    date, a second build keeps every row of the incremental tables whose rows depend on no
+    clock. (Until build_hash read the model's macros from the parsed graph, the hash a build
+    stored in int_currency_conversions differed from the one its next pre-hook computed, so
+    every night converted all 5.8M records again at 1M opportunities.)"""
+    warehouse = tmp_path / "incremental" / "warehouse.duckdb"
+    load_landing(landing, warehouse)
+    build(warehouse)
+    tables = (
+        "int_currency_conversions",
+        "int_opportunity_history",
+        "int_lead_first_activity",
+        "int_opportunity_stage_spells",
+    )
+    built_before = {table: last_built_at(warehouse, table) for table in tables}
+
+    build(warehouse)
+
+    rebuilt = {table: rows_rebuilt(warehouse, table, since=built_before[table]) for table in tables}
+    assert all(rows > 0 for _, rows in rebuilt.values()), rebuilt
+    assert {table: written for table, (written, _) in rebuilt.items()} == dict.fromkeys(tables, 0)
 
 
 def test_an_edit_of_a_model_they_read_rebuilds_the_incremental_tables(landing: Path, tmp_path: Path) -> None:

@@ -6,13 +6,13 @@
     also (b) its opportunity (currency, and close date when the row has none), (c) the rates,
     (d) the SQL of the model and of the models it reads, and the vars. Each row stores (c) as
     _rates_hash, (d) as _build_hash, and for (a) and (b) a watermark of the staging
-    opportunities and history it was read from (macros/staging_watermarks.sql).
+    opportunities, history, ad spend and expenses it was read from
+    (macros/staging_watermarks.sql).
 
     The pre-hook deletes every row that may no longer hold:
-      * an opportunity or history row of a file after its watermark has the record's Id;
+      * a staging row of a file after its watermark has the record's Id (an opportunity, a
+        history row, an ad spend day or an expense month delivered again);
       * a history row whose opportunity has a row in a file after the opportunity watermark;
-      * every ad spend and sm_expenses row (0.14M at 1M opportunities, converted again
-        every night: no watermark follows their staging files here yet);
     and every row when the rates, the SQL or the vars changed, or the staging rows up to a
     watermark are no longer those the table was read from. The model then converts the
     records the table does not hold. So the table ends as a full build leaves it
@@ -31,8 +31,28 @@
     from {{ ref('int_currency_rates') }}
 {%- endmacro %}
 
-{#- The bookkeeping columns a row stores (see above); int_opportunity_history's too, whose
-    rows are read from the same staging tables and priced with the same rates. -#}
+{#- The records that are not deals' (ad spend and expenses): their object name, which is also
+    their watermark's prefix, staging table and record Id. -#}
+{% macro spend_stagings() -%}
+    {{ return([
+        ('ad_spend', ref('stg_marketing__ad_spend'), 'ad_spend_id'),
+        ('sm_expenses', ref('stg_finance__sm_expenses'), 'sm_expense_id'),
+    ]) }}
+{%- endmacro %}
+
+{#- The bookkeeping columns a conversion stores (see above). -#}
+{% macro currency_conversion_bookkeeping_columns() -%}
+    {%- set stagings = [] -%}
+    {%- for prefix, staging, _ in spend_stagings() -%}
+        {%- do stagings.append((prefix, staging)) -%}
+    {%- endfor -%}
+    {{ deal_money_bookkeeping_columns() }},
+    {{ staging_watermark_columns(stagings) }}
+{%- endmacro %}
+
+{#- The bookkeeping columns of a row priced from the deals' staging tables: the conversions',
+    and int_opportunity_history's, whose rows are read from the same tables and priced with the
+    same rates. -#}
 {% macro deal_money_bookkeeping_columns() -%}
     {{ staging_watermark_columns([
         ('history', ref('stg_crm__opportunity_history')),
@@ -64,9 +84,15 @@
     -- staging holds rows up to the watermark the table was not read from: every row goes
     where {{ staging_reread_since_watermark('history', history) }}
         or {{ staging_reread_since_watermark('opportunity', opportunities) }}
+        {%- for prefix, staging, _ in spend_stagings() %}
+        or {{ staging_reread_since_watermark(prefix, staging) }}
+        {%- endfor %}
         or _rates_hash is distinct from ({{ currency_rates_hash_query() }})
-        or object_name in ('ad_spend', 'sm_expenses')
         -- the record arrived again in a later file
+        {%- for prefix, staging, id_column in spend_stagings() %}
+        or (object_name = '{{ prefix }}'
+            and record_id in ({{ staged_after_watermark(prefix, staging, id_column) }}))
+        {%- endfor %}
         or (object_name = 'Opportunity' and record_id in ({{ changed_opportunities }}))
         or (object_name = 'OpportunityHistory' and (
             record_id in ({{ staged_after_watermark('history', history, 'opportunity_history_id') }})

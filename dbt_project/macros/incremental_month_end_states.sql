@@ -42,7 +42,13 @@
     built under another value are rebuilt. as_of_date is not one: it moves the month spine,
     which the states follow month by month. The parents' SQL counts because an edit there (how
     a rate is looked up, which deals exist) changes rows without changing the values the
-    bookkeeping compares; a macro counts for the same reason (a flag's CASE, a cast). -#}
+    bookkeeping compares; a macro counts for the same reason (a flag's CASE, a cast).
+
+    The nodes are read from `graph`, the manifest as parsed, not from `model`: dbt adds to
+    `model.depends_on.macros` the macros a node calls while it executes, so a hash taken while
+    the model renders and one taken in its next pre-hook differed (the conversions were rebuilt
+    whole every night). What parsing records misses the macros a node calls only in an
+    `is_incremental()` or `execute` branch, so the names called in its code count too. -#}
 {% macro build_hash() -%}
     {%- set vars_used = {} -%}
     {%- for name in [
@@ -55,16 +61,33 @@
     {%- endfor -%}
     {%- set sql = [model.raw_code] -%}
     {%- if execute -%}
-        {%- set macro_ids = model.depends_on.macros | list -%}
-        {%- for parent in model.depends_on.nodes | sort -%}
+        {%- set node = graph.nodes[model.unique_id] -%}
+        {%- set macro_ids = node.depends_on.macros + macros_named_in(node.raw_code) -%}
+        {%- for parent in node.depends_on.nodes | sort -%}
             {%- if parent in graph.nodes -%}
                 {%- do sql.append(graph.nodes[parent].raw_code) -%}
                 {%- do macro_ids.extend(graph.nodes[parent].depends_on.macros) -%}
+                {%- do macro_ids.extend(macros_named_in(graph.nodes[parent].raw_code)) -%}
             {%- endif -%}
         {%- endfor -%}
         {%- do sql.extend(macro_sources(macro_ids)) -%}
     {%- endif -%}
     {{ return(local_md5(sql | join('\n') ~ tojson(vars_used, sort_keys=true))) }}
+{%- endmacro %}
+
+{#- The ids of the project's and dbt's macros whose names are called in `code` (a name followed
+    by an opening parenthesis; an SQL function of the same name as a macro counts too). -#}
+{% macro macros_named_in(code) -%}
+    {%- set ids = [] -%}
+    {%- for name in modules.re.findall('([A-Za-z_][A-Za-z0-9_]*)\\s*\\(', code) | unique -%}
+        {%- for namespace in [context.get(project_name) or {}, context['dbt']] -%}
+            {%- set called = namespace.get(name) -%}
+            {%- if called is not none and called.macro is defined -%}
+                {%- do ids.append(called.macro.unique_id) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(ids) }}
 {%- endmacro %}
 
 {#- The source of each macro in `macro_ids` and of every macro they call, in the order of their

@@ -57,7 +57,10 @@ ad_spend_records as (
         spend as amount,
         currency_code,
         spend_date as rate_date
-    from {{ ref('stg_marketing__ad_spend') }}
+    from {{ ref('stg_marketing__ad_spend') }} as ad_spend
+    {%- if incremental %}
+    where {{ conversion_not_held('ad_spend', 'ad_spend', 'ad_spend_id') }}
+    {%- endif %}
 ),
 
 sm_expense_records as (
@@ -67,7 +70,10 @@ sm_expense_records as (
         amount,
         currency_code,
         expense_month as rate_date
-    from {{ ref('stg_finance__sm_expenses') }}
+    from {{ ref('stg_finance__sm_expenses') }} as expenses
+    {%- if incremental %}
+    where {{ conversion_not_held('sm_expenses', 'expenses', 'sm_expense_id') }}
+    {%- endif %}
 ),
 
 money_records as (
@@ -184,7 +190,7 @@ conversions as (
             and records.needs_conversion
             and (source_rates.conversion_rate is null or reporting_rates.conversion_rate is null)
             as is_conversion_rate_missing,
-        {{ deal_money_bookkeeping_columns() | indent(8) }}
+        {{ currency_conversion_bookkeeping_columns() | indent(8) }}
     from records
     left join source_rates
         on records.needs_conversion

@@ -15,7 +15,9 @@ typed as (
         {{ to_currency_code('currency') }} as currency_code,
         _file,
         _file_seq,
-        _row_number
+        _row_number,
+        _loaded_at,
+        _rules_hash
     from source
 ),
 
@@ -42,5 +44,7 @@ select
     currency_code,
     _file,
     _file_seq,
-    _row_number
+    _row_number,
+    _loaded_at,
+    _rules_hash
 from current_rows

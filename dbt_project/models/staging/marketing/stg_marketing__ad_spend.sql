@@ -20,7 +20,9 @@ typed as (
         {{ to_integer('conversions') }} as conversions,
         _file,
         _file_seq,
-        _row_number
+        _row_number,
+        _loaded_at,
+        _rules_hash
     from source
 ),
 
@@ -52,5 +54,7 @@ select
     conversions,
     _file,
     _file_seq,
-    _row_number
+    _row_number,
+    _loaded_at,
+    _rules_hash
 from current_rows

@@ -61,13 +61,15 @@
     {%- endfor -%}
     {%- set sql = [model.raw_code] -%}
     {%- if execute -%}
-        {%- set node = graph.nodes[model.unique_id] -%}
+        {#- A unit test has no graph, and its hash is never stored -#}
+        {%- set nodes = graph.get('nodes', {}) -%}
+        {%- set node = nodes.get(model.unique_id, model) -%}
         {%- set macro_ids = node.depends_on.macros + macros_named_in(node.raw_code) -%}
         {%- for parent in node.depends_on.nodes | sort -%}
-            {%- if parent in graph.nodes -%}
-                {%- do sql.append(graph.nodes[parent].raw_code) -%}
-                {%- do macro_ids.extend(graph.nodes[parent].depends_on.macros) -%}
-                {%- do macro_ids.extend(macros_named_in(graph.nodes[parent].raw_code)) -%}
+            {%- if parent in nodes -%}
+                {%- do sql.append(nodes[parent].raw_code) -%}
+                {%- do macro_ids.extend(nodes[parent].depends_on.macros) -%}
+                {%- do macro_ids.extend(macros_named_in(nodes[parent].raw_code)) -%}
             {%- endif -%}
         {%- endfor -%}
         {%- do sql.extend(macro_sources(macro_ids)) -%}

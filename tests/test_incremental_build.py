@@ -522,6 +522,76 @@ def test_moving_the_as_of_date_rebuilds_the_months_it_changes(landing: Path, tmp
         assert assert_same_tables(incremental, reference) > 60, moved_to
 
 
+@pytest.mark.parametrize("move", ["later", "earlier"])
+def test_moving_the_range_start_rebuilds_the_movements_it_changes(
+    landing: Path, tmp_path: Path, move: str
+) -> None:
+    """The range starts at the month of the first activity (int_reporting_calendar). When it
+    starts later, the movements of its new first month lose their previous month; when it
+    starts earlier, the old first month gains one. Ad spend also starts the range, so this
+    landing drops the first year's spend files first. A later CRM file then deletes every
+    opportunity and lead created in the first month ("later"), or adds an opportunity created
+    the month before it ("earlier"); the plain build must equal a full rebuild."""
+    copied = tmp_path / "landing"
+    shutil.copytree(landing, copied)
+    first_spend = sorted((copied / "marketing").glob("ad_spend_*.csv"), key=lambda f: f.stem[-4:])[0].stem[
+        -4:
+    ]
+    for spend in (copied / "marketing").glob(f"ad_spend_*_{first_spend}.csv"):
+        spend.unlink()
+    warehouse = tmp_path / "incremental" / "warehouse.duckdb"
+    load_landing(copied, warehouse)
+    build(warehouse)
+    range_start = "SELECT range_start_month FROM intermediate.int_reporting_calendar"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        first_month = con.execute(range_start).fetchone()[0]
+        second_month = (first_month + datetime.timedelta(days=31)).replace(day=1)
+        assert (
+            con.execute("SELECT min(spend_date) FROM staging.stg_marketing__ad_spend").fetchone()[0]
+            >= second_month
+        )
+        created_first = "SELECT {key} FROM staging.{table} WHERE NOT is_deleted AND created_at < ? ORDER BY 1"
+        opportunities = [
+            r[0]
+            for r in con.execute(
+                created_first.format(key="opportunity_id", table="stg_crm__opportunities"), [second_month]
+            ).fetchall()
+        ]
+        leads = [
+            r[0]
+            for r in con.execute(
+                created_first.format(key="lead_id", table="stg_crm__leads"), [second_month]
+            ).fetchall()
+        ]
+    assert opportunities and leads
+    records: dict[str, tuple[list[str], list[dict]]] = {}
+    if move == "later":
+        for object_name, raw_table, ids in (
+            ("Opportunity", "crm_opportunity", opportunities),
+            ("Lead", "crm_lead", leads),
+        ):
+            columns, rows = current_raw_records(warehouse, raw_table, ids)
+            records[object_name] = (columns, [{**row, "isdeleted": "true"} for row in rows])
+    else:
+        columns, rows = current_raw_records(warehouse, "crm_opportunity", opportunities[:1])
+        created = datetime.datetime.combine(first_month - datetime.timedelta(days=15), datetime.time(9))
+        backdated = {
+            **rows[0],
+            "id": rows[0]["id"][:-3] + "ZZZ",
+            "createddate": f"{created:%Y-%m-%dT%H:%M:%S}.000+0000",
+        }
+        records["Opportunity"] = (columns, [backdated])
+    with later_export(copied, records):
+        report = load_landing(copied, warehouse)
+        assert report.mode.startswith("incremental"), report.mode
+        build(warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        moved_to = con.execute(range_start).fetchone()[0]
+    assert moved_to > first_month if move == "later" else moved_to < first_month, (first_month, moved_to)
+    reference = full_rebuild_of(warehouse, tmp_path)
+    assert assert_same_tables(warehouse, reference) > 60
+
+
 def test_moving_the_as_of_date_within_its_month_rebuilds_only_the_deals_dated_in_between(
     landing: Path, tmp_path: Path
 ) -> None:

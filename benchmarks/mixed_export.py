@@ -73,14 +73,15 @@ class MixedExport:
         return f"mixed export {self.folder.name}: {counts}; {len(self.files)} files"
 
 
-def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """The header and rows of a landing CSV file."""
     with path.open(newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
         rows = list(reader)
         return list(reader.fieldnames or []), rows
 
 
-def _write(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
+def write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=header)
@@ -121,7 +122,7 @@ def _crm_changes(
         source = _first_file(folders, obj)
         if source is None:
             continue
-        header, rows = _read(source)
+        header, rows = read_csv(source)
         if len(rows) < 2:
             continue
         delivered: list[dict[str, str]] = []
@@ -155,15 +156,15 @@ def _crm_changes(
                         date_column: when,
                     }
                 )
-        _write(out / f"{obj}.csv", header, delivered)
+        write_csv(out / f"{obj}.csv", header, delivered)
         changed[obj] = len(delivered)
         if late:
-            _write(out / f"{obj}_late.csv", header, late)
+            write_csv(out / f"{obj}_late.csv", header, late)
             changed[f"{obj} (late older copies)"] = len(late)
 
     rates_file = _first_file(folders, "DatedConversionRate")
     if rates_file is not None:
-        header, rows = _read(rates_file)
+        header, rows = read_csv(rates_file)
         # A restated rate of a past period: every amount dated in it converts anew.
         restated = [
             {**_stamped(row, header, stamp), "ConversionRate": f"{float(row['ConversionRate']) * 1.01:.6f}"}
@@ -171,12 +172,12 @@ def _crm_changes(
             if row.get("ConversionRate") and float(row["ConversionRate"]) != 1.0
         ]
         if restated:
-            _write(out / "DatedConversionRate.csv", header, restated)
+            write_csv(out / "DatedConversionRate.csv", header, restated)
             changed["DatedConversionRate"] = len(restated)
 
     history_file = _first_file(folders, "OpportunityHistory")
     if history and history_file is not None:
-        header, _ = _read(history_file)
+        header, _ = read_csv(history_file)
         carried = {"Amount": "Amount", "Probability": "Probability", "CloseDate": "CloseDate"}
         carried["ForecastCategory"] = "ForecastCategoryName"
         rows = [
@@ -191,16 +192,16 @@ def _crm_changes(
             }
             for n, opp in enumerate(history)
         ]
-        _write(out / "OpportunityHistory.csv", header, rows)
+        write_csv(out / "OpportunityHistory.csv", header, rows)
         changed["OpportunityHistory"] = len(rows)
     return changed
 
 
-def _restated_file(folder: Path, pattern: str, day: datetime.date) -> tuple[Path, list[Path]]:
+def later_file(folder: Path, pattern: str, label: str) -> tuple[Path, list[Path]]:
     """A new file matching `pattern` that sorts after every file of the folder (`_` sorts after
-    the `.` of `.csv`), and the files it restates."""
+    the `.` of `.csv`), so the loader appends it and its rows win; and the files it follows."""
     files = sorted(folder.glob(pattern))
-    return files[-1].with_name(f"{files[-1].stem}_nightly_{day.isoformat()}.csv"), files
+    return files[-1].with_name(f"{files[-1].stem}_{label}.csv"), files
 
 
 def _flat_file_changes(landing: Path, day: datetime.date, every: int) -> dict[str, tuple[Path, int]]:
@@ -210,12 +211,12 @@ def _flat_file_changes(landing: Path, day: datetime.date, every: int) -> dict[st
     for folder, pattern, value_column, label, key in FLAT_FILES:
         if not any((landing / folder).glob(pattern)):
             continue
-        target, files = _restated_file(landing / folder, pattern, day)
+        target, files = later_file(landing / folder, pattern, f"nightly_{day.isoformat()}")
         # Rows of every file, so restatements reach back past the last file; the new file takes
         # the last file's header (field order is free, sources.md).
-        header = _read(files[-1])[0]
+        header = read_csv(files[-1])[0]
         # The current row per key (the later file wins), so the new file names each key once.
-        current = {tuple(row.get(c, "") for c in key): row for path in files for row in _read(path)[1]}
+        current = {tuple(row.get(c, "") for c in key): row for path in files for row in read_csv(path)[1]}
         rows = list(current.values())
         restated = [
             {**{c: row.get(c, "") for c in header}, value_column: f"{float(row[value_column]) * 1.1:.2f}"}
@@ -229,7 +230,7 @@ def _flat_file_changes(landing: Path, day: datetime.date, every: int) -> dict[st
                 for row in rows
                 if row["date"] == last
             ]
-        _write(target, header, restated)
+        write_csv(target, header, restated)
         written[label] = (target, len(restated))
     return written
 

@@ -13,7 +13,6 @@ tables that were built incrementally: the next plain build must again equal a fu
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime
 import json
 import re
@@ -24,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from benchmarks.mixed_export import add_mixed_export
+from benchmarks.mixed_export import add_mixed_export, later_file, read_csv, write_csv
 from orchestration.table_diff import compare_tables
 from sources.demo.generator import generate_landing
 from sources.load import load_landing
@@ -91,17 +90,12 @@ def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("incremental_build") / "landing"
     generate_landing(path, scale=0.05, seed=11)
     days = sorted((path / "crm").iterdir())
-    with (days[0] / "Task.csv").open(newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        task = next(reader)
-        header = reader.fieldnames
-    assert header is not None and task["LastModifiedDate"] > "2022-12-31"
+    header, tasks = read_csv(days[0] / "Task.csv")
+    task = tasks[0]
+    assert task["LastModifiedDate"] > "2022-12-31"
     older = {**task, "Subject": REPLAYED_SUBJECT, "LastModifiedDate": "2022-12-31T00:00:00.000+0000"}
     older["SystemModstamp"] = older["LastModifiedDate"]
-    with (days[-1] / "Task_replayed.csv").open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=header)
-        writer.writeheader()
-        writer.writerow(older)
+    write_csv(days[-1] / "Task_replayed.csv", header, [older])
     return path
 
 
@@ -260,20 +254,17 @@ def later_export(landing: Path, records: dict[str, tuple[list[str], list[dict]]]
     folder.mkdir()
     try:
         for object_name, (columns, rows) in records.items():
-            with (folder / f"{object_name}.csv").open("w", newline="", encoding="utf-8") as f:
-                writer = csv.DictWriter(f, fieldnames=columns)
-                writer.writeheader()
-                for row in rows:
-                    # The record's last-modified instant (sources.md): LastModifiedDate, else
-                    # SystemModstamp; with neither (history rows may have none), the later file
-                    # wins the tie on CreatedDate.
-                    stamps = [c for c in ("lastmodifieddate", "systemmodstamp") if row.get(c)]
-                    if stamps:
-                        modified = datetime.datetime.strptime(row[stamps[0]], "%Y-%m-%dT%H:%M:%S.%f%z")
-                        later = (modified + datetime.timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S.000%z")
-                        for column in stamps:
-                            row[column] = later
-                    writer.writerow(row)
+            for row in rows:
+                # The record's last-modified instant (sources.md): LastModifiedDate, else
+                # SystemModstamp; with neither (history rows may have none), the later file
+                # wins the tie on CreatedDate.
+                stamps = [c for c in ("lastmodifieddate", "systemmodstamp") if row.get(c)]
+                if stamps:
+                    modified = datetime.datetime.strptime(row[stamps[0]], "%Y-%m-%dT%H:%M:%S.%f%z")
+                    later = (modified + datetime.timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S.000%z")
+                    for column in stamps:
+                        row[column] = later
+            write_csv(folder / f"{object_name}.csv", columns, rows)
         yield
     finally:
         shutil.rmtree(folder)
@@ -382,16 +373,9 @@ def test_a_moved_history_row_and_a_new_currency_rebuild_only_the_rows_they_conce
 def restate_in_a_later_file(folder: Path, pattern: str, rows_of: Callable[[list[dict]], list[dict]]) -> Path:
     """Writes a file that sorts after every `pattern` file of `folder` (so the loader appends
     it) with the rows `rows_of` makes from the last file's rows."""
-    files = sorted(folder.glob(pattern))
-    with files[-1].open(newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        rows = list(reader)
-        header = reader.fieldnames
-    later = files[-1].with_name(f"{files[-1].stem}_nightly.csv")
-    with later.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=header)
-        writer.writeheader()
-        writer.writerows(rows_of(rows))
+    later, files = later_file(folder, pattern, "nightly")
+    header, rows = read_csv(files[-1])
+    write_csv(later, header, rows_of(rows))
     return later
 
 
@@ -660,7 +644,7 @@ def test_tables_built_before_the_bookkeeping_columns_are_rebuilt(landing: Path, 
                 "int_opportunity_stage_spells",
                 ("_as_of_date", "_inputs_hash", "_stages_hash", "_build_hash", "_built_at"),
             ),
-            ("int_lead_first_activity", ("_lead_hash", "_activity_file_seq", "_build_hash", "_built_at")),
+            ("int_lead_first_activity", ("_lead_hash", "_task_file_seq", "_build_hash", "_built_at")),
             (
                 "int_pipeline_movements_monthly",
                 ("_followed_through", "_status_build_hash", "_build_hash", "_built_at"),
@@ -678,6 +662,36 @@ def test_tables_built_before_the_bookkeeping_columns_are_rebuilt(landing: Path, 
         "int_pipeline_movements_monthly",
         "int_opportunity_history",
     ):
+        rebuilt, rows = rows_rebuilt(incremental, table)
+        assert rebuilt == rows > 0, table
+    reference = full_rebuild_of(incremental, tmp_path)
+    assert assert_same_tables(incremental, reference) > 60
+
+
+def test_tables_whose_bookkeeping_columns_were_renamed_are_rebuilt(landing: Path, tmp_path: Path) -> None:
+    """A table built by an older version of its model whose bookkeeping columns had other names
+    (the first activities' watermark was `_activity_file_seq` until the tasks and events got
+    one each): its build hash differs, so the first pre-hook deletes every row; the hooks after
+    it must not read the new columns, which the build adds only after them. Each table here has
+    a hook that runs after the delete; the next plain build rebuilds every row."""
+    incremental = tmp_path / "incremental" / "warehouse.duckdb"
+    load_landing(landing, incremental)
+    build(incremental)
+    renamed = {
+        "int_lead_first_activity": ("_task_file_seq", "_activity_file_seq"),
+        "int_opportunity_stage_spells": ("_as_of_date", "_dated_at"),
+        "int_pipeline_month_end_state": ("_cutoff_date", "_held_at"),
+    }
+    with duckdb.connect(str(incremental)) as con:
+        for table, (column, older_name) in renamed.items():
+            con.execute(f"ALTER TABLE intermediate.{table} RENAME COLUMN {column} TO {older_name}")
+            con.execute(f"UPDATE intermediate.{table} SET _build_hash = 'an older version'")
+    build(incremental)
+    with duckdb.connect(str(incremental), read_only=True) as con:
+        for table, (column, older_name) in renamed.items():
+            columns = {row[0] for row in con.execute(f"DESCRIBE intermediate.{table}").fetchall()}
+            assert column in columns and older_name not in columns, (table, columns)
+    for table in renamed:
         rebuilt, rows = rows_rebuilt(incremental, table)
         assert rebuilt == rows > 0, table
     reference = full_rebuild_of(incremental, tmp_path)

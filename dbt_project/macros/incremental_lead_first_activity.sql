@@ -5,9 +5,10 @@
     A lead's row is a function of (a) the lead's own columns, (b) the activities naming it,
     (c) the as-of date (an activity counts once its date is reached) and (d) the model's SQL
     and vars. Each row stores (a) as _lead_hash, (c) as _as_of_date, (d) as _build_hash, and
-    for (b) a watermark of the staging activities it was read from: the last file read
-    (_activity_file_seq; a staging row carries the sequence number of its file, and a new or
-    changed record arrives in a later file), the latest load time and the row rules then.
+    for (b) a watermark of the staging tasks and events it was read from
+    (macros/staging_watermarks.sql: the last file read, the latest load time and the row rules
+    then; a staging row carries the sequence number of its file, and a new or changed record
+    arrives in a later file).
 
     The pre-hook deletes every lead whose row may no longer hold:
       * the lead is gone or its columns changed;
@@ -56,53 +57,38 @@
     hash({{ leads }}.owner_id, {{ leads }}.created_at, {{ leads }}.created_date, {{ leads }}.created_month)
 {%- endmacro %}
 
+{#- The staging activities: their watermark's prefix, staging table and record Id. -#}
+{% macro activity_stagings() -%}
+    {{ return([
+        ('task', ref('stg_crm__tasks'), 'task_id'),
+        ('event', ref('stg_crm__events'), 'event_id'),
+    ]) }}
+{%- endmacro %}
+
 {#- The watermark columns a row stores: the staging activities' last file, latest load time
     and row rules, now. -#}
 {% macro activity_watermark_columns() -%}
-    (select max(_file_seq) from (
-        select _file_seq from {{ ref('stg_crm__tasks') }}
-        union all
-        select _file_seq from {{ ref('stg_crm__events') }}
-    ) as files) as _activity_file_seq,
-    (select max(_loaded_at) from (
-        select _loaded_at from {{ ref('stg_crm__tasks') }}
-        union all
-        select _loaded_at from {{ ref('stg_crm__events') }}
-    ) as loads) as _activity_loaded_at,
-    (select max(_rules_hash) from {{ ref('stg_crm__tasks') }}) as _task_rules_hash,
-    (select max(_rules_hash) from {{ ref('stg_crm__events') }}) as _event_rules_hash
+    {%- set stagings = [] -%}
+    {%- for prefix, staging, _ in activity_stagings() -%}
+        {%- do stagings.append((prefix, staging)) -%}
+    {%- endfor -%}
+    {{ staging_watermark_columns(stagings) }}
 {%- endmacro %}
 
 {% macro delete_outdated_lead_first_activities() -%}
     {%- if is_incremental() -%}
-    {#- What the held rows were read from (every row holds the same, once stamped). -#}
-    {%- set held -%}
-        (
-            select
-                coalesce(max(_activity_file_seq), -1) as file_seq,
-                max(_activity_loaded_at) as loaded_at,
-                max(_task_rules_hash) as task_rules_hash,
-                max(_event_rules_hash) as event_rules_hash,
-                min(_as_of_date) as earliest_as_of_date,
-                max(_as_of_date) as latest_as_of_date
-            from {{ this }}
-        )
-    {%- endset -%}
-    {%- set activity_rows_after_watermark -%}
-        select tasks.who_id, tasks.task_id as activity_id
-        from {{ ref('stg_crm__tasks') }} as tasks
-        where tasks._file_seq > (select file_seq from {{ held }} as held)
-        union all
-        select events.who_id, events.event_id as activity_id
-        from {{ ref('stg_crm__events') }} as events
-        where events._file_seq > (select file_seq from {{ held }} as held)
+    {#- The as-of dates the held rows were built at (every row holds the same, once stamped). -#}
+    {%- set held_as_of_dates -%}
+        (select min(_as_of_date) as earliest, max(_as_of_date) as latest from {{ this }})
     {%- endset -%}
     delete from {{ this }}
     {%- if built_by_this_version() %}
     -- staging holds activity rows up to the watermark the table was not read from: reloaded
     -- (a later load time) or re-validated (other rules); every row goes
-    where {{ staging_rows_reread(ref('stg_crm__tasks'), held, 'task_rules_hash') }}
-        or {{ staging_rows_reread(ref('stg_crm__events'), held, 'event_rules_hash') }}
+    where
+        {%- for prefix, staging, _ in activity_stagings() %}
+        {{ 'or ' if not loop.first }}{{ staging_reread_since_watermark(prefix, staging) }}
+        {%- endfor %}
         -- the lead is gone or its columns changed
         or not exists (
             select 1
@@ -111,8 +97,10 @@
                 and {{ lead_columns_hash('leads') }} = {{ this }}._lead_hash
         )
         -- an activity row of a later file names the lead, or is the one it holds as its first
-        or lead_id in (select who_id from ({{ activity_rows_after_watermark }}) as changed)
-        or first_activity_id in (select activity_id from ({{ activity_rows_after_watermark }}) as changed)
+        {%- for prefix, staging, id_column in activity_stagings() %}
+        or lead_id in ({{ staged_after_watermark(prefix, staging, 'who_id') }})
+        or first_activity_id in ({{ staged_after_watermark(prefix, staging, id_column) }})
+        {%- endfor %}
         -- an activity dated between the as-of date the rows were built at and today's
         -- (either way: the as-of date can move back)
         or lead_id in (
@@ -128,9 +116,9 @@
             ) as activities
             cross join (
                 select
-                    least(held.earliest_as_of_date, calendar.as_of_date) as earliest,
-                    greatest(held.latest_as_of_date, calendar.as_of_date) as latest
-                from {{ held }} as held
+                    least(held.earliest, calendar.as_of_date) as earliest,
+                    greatest(held.latest, calendar.as_of_date) as latest
+                from {{ held_as_of_dates }} as held
                 cross join {{ ref('int_reporting_calendar') }} as calendar
             ) as bounds
             -- a cheap filter on the instant first: a zone is less than a day from UTC, so
@@ -144,31 +132,27 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Whether a staging model holds rows up to the held watermark that the table was not read
-    from: a later load time, or other row rules. -#}
-{% macro staging_rows_reread(staging, held, held_rules_hash) -%}
-    exists (
-        select 1
-        from {{ staging }} as staged
-        cross join {{ held }} as held
-        where staged._file_seq <= held.file_seq
-            and (staged._loaded_at > held.loaded_at
-                or staged._rules_hash is distinct from held.{{ held_rules_hash }})
-    )
-{%- endmacro %}
-
 {#- After the delete, the rows left hold at today's as-of date (no activity of theirs is dated
     in between) and at today's watermark (no activity row of a later file concerns them):
     stamp them with both, as a full build would. -#}
 {% macro redate_lead_first_activities() -%}
-    {%- if is_incremental() and built_by_this_version() -%}
+    {%- if is_incremental() -%}
+    {%- set columns = [] -%}
+    {%- for prefix, _, _ in activity_stagings() -%}
+        {%- do columns.extend(staging_watermark_column_names(prefix)) -%}
+    {%- endfor -%}
+    {#- A table of a version with other bookkeeping columns has had every row deleted: after
+        the delete it is empty, so built_by_this_version() holds, but its columns are not yet
+        these (the build syncs them after the hooks). -#}
+    {%- set held_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    {%- if (columns + ['_as_of_date']) | reject('in', held_columns) | list | length == 0
+        and built_by_this_version() %}
     update {{ this }}
     set
-        _as_of_date = now_.as_of_date,
-        _activity_file_seq = now_._activity_file_seq,
-        _activity_loaded_at = now_._activity_loaded_at,
-        _task_rules_hash = now_._task_rules_hash,
-        _event_rules_hash = now_._event_rules_hash
+        _as_of_date = now_.as_of_date
+        {%- for column in columns %},
+        {{ column }} = now_.{{ column }}
+        {%- endfor %}
     from (
         select
             calendar.as_of_date,
@@ -176,7 +160,9 @@
         from {{ ref('int_reporting_calendar') }} as calendar
     ) as now_
     where {{ this }}._as_of_date is distinct from now_.as_of_date
-        or {{ this }}._activity_file_seq is distinct from now_._activity_file_seq
-        or {{ this }}._activity_loaded_at is distinct from now_._activity_loaded_at
+        {%- for column in columns %}
+        or {{ this }}.{{ column }} is distinct from now_.{{ column }}
+        {%- endfor %}
+    {%- endif -%}
     {%- endif -%}
 {%- endmacro %}

@@ -83,9 +83,9 @@
     {%- set ids = [] -%}
     {%- for name in modules.re.findall('([A-Za-z_][A-Za-z0-9_]*)\\s*\\(', code) | unique -%}
         {%- for namespace in [context.get(project_name) or {}, context['dbt']] -%}
-            {%- set called = namespace.get(name) -%}
-            {%- if called is not none and called.macro is defined -%}
-                {%- do ids.append(called.macro.unique_id) -%}
+            {%- set macro = parsed_macro(namespace, name) -%}
+            {%- if macro is not none -%}
+                {%- do ids.append(macro.unique_id) -%}
             {%- endif -%}
         {%- endfor -%}
     {%- endfor -%}
@@ -102,11 +102,10 @@
     {%- for macro_id in queue if macro_id not in found -%}
         {%- set package, name = macro_id.split('.')[1:3] -%}
         {#- dbt's own and the adapter's macros share the namespace `dbt`; a package has its own -#}
-        {%- set namespace = context.get(package) or context['dbt'] -%}
-        {%- set called = namespace.get(name) -%}
-        {%- if called is not none and called.macro is defined -%}
-            {%- do found.update({macro_id: called.macro.macro_sql}) -%}
-            {%- do queue.extend(called.macro.depends_on.macros) -%}
+        {%- set macro = parsed_macro(context.get(package) or context['dbt'], name) -%}
+        {%- if macro is not none -%}
+            {%- do found.update({macro_id: macro.macro_sql}) -%}
+            {%- do queue.extend(macro.depends_on.macros) -%}
         {%- else -%}
             {%- do found.update({macro_id: macro_id}) -%}
         {%- endif -%}
@@ -116,6 +115,13 @@
         {%- do sources.append(found[macro_id]) -%}
     {%- endfor -%}
     {{ return(sources) }}
+{%- endmacro %}
+
+{#- The parsed macro called `name` in `namespace` (a package's or dbt's), or none: a name
+    there may also be a context function or a variable. -#}
+{% macro parsed_macro(namespace, name) -%}
+    {%- set called = namespace.get(name) -%}
+    {{ return(called.macro if called is not none and called.macro is defined else none) }}
 {%- endmacro %}
 
 {#- The dbt invocation's start, stamped on the rows a build (re)writes. -#}

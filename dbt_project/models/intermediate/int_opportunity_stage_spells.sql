@@ -33,6 +33,14 @@ inputs as (
     select opportunity_id, inputs_hash from {{ ref('int_opportunity_state_inputs') }}
 ),
 
+{%- if incremental %}
+
+-- The deals with history the table holds no row of.
+opportunities_to_build as (
+    {{ opportunities_with_history_not_held() }}
+),
+{%- endif %}
+
 history as (
     select history.*
     from {{ ref('int_opportunity_history') }} as history
@@ -40,9 +48,7 @@ history as (
     where history.created_date <= calendar.as_of_date
     {%- if incremental %}
         -- whole opportunities only, those the table no longer holds
-        and not exists (
-            select 1 from {{ this }} as held where held.opportunity_id = history.opportunity_id
-        )
+        and history.opportunity_id in (select opportunity_id from opportunities_to_build)
     {%- endif %}
 ),
 

@@ -32,7 +32,19 @@ calendar as (
 ),
 
 history as (
-    select * from {{ ref('int_opportunity_history') }}
+    select
+        opportunity_id,
+        opportunity_history_id,
+        created_at,
+        created_date,
+        _file_seq,
+        _row_number,
+        stage_name,
+        amount_reporting,
+        probability,
+        close_date,
+        is_open
+    from {{ ref('int_opportunity_history') }}
 ),
 
 opportunities as (
@@ -54,12 +66,17 @@ kept_months as (
     select distinct month from {{ this }}
 ),
 
+-- The deals with history the table holds no row of.
+opportunities_to_build as (
+    {{ opportunities_with_history_not_held() }}
+),
+
 -- The history the rows to build need: the deals with no row left, or every deal when a
 -- month has no row left. (Whole deals only: the window below is per deal.)
 history_to_build as (
     select history.*
     from history
-    where history.opportunity_id not in (select opportunity_id from kept_opportunities)
+    where history.opportunity_id in (select opportunity_id from opportunities_to_build)
         or exists (select 1 from months where months.month not in (select month from kept_months))
 ),
 {%- endif %}
@@ -101,7 +118,7 @@ history_to_pair as (
 
     select history_validity.*, true as pairs_with_rebuilt_only
     from history_validity
-    where history_validity.opportunity_id not in (select opportunity_id from kept_opportunities)
+    where history_validity.opportunity_id in (select opportunity_id from opportunities_to_build)
 ),
 {%- endif %}
 
@@ -129,11 +146,12 @@ state_from_history as (
         {%- endif %}
 ),
 
+-- inputs holds one row per deal with history: a smaller anti-join than the history itself.
 opportunities_without_history as (
     select opportunities.*
     from opportunities
     where not exists (
-        select 1 from history where history.opportunity_id = opportunities.opportunity_id
+        select 1 from inputs where inputs.opportunity_id = opportunities.opportunity_id
     )
 ),
 

@@ -251,11 +251,19 @@
 {#- The opportunities with history (int_opportunity_state_inputs: one row per such deal) that
     this table holds no row of: few on a nightly run. A model filters the history by this
     small set rather than probing every history row against every row held (the states and
-    the stage spells: ~2 s and ~1.5 s less at 1M opportunities). -#}
-{% macro opportunities_with_history_not_held() -%}
+    the stage spells: ~2 s and ~1.5 s less at 1M opportunities). `held_opportunities` names a
+    relation of the distinct deals held when the model has one; the Ids are made distinct
+    first either way (a `not in` over the 17.6M state rows themselves took 5 s). -#}
+{% macro opportunities_with_history_not_held(held_opportunities=none) -%}
     select inputs.opportunity_id
     from {{ ref('int_opportunity_state_inputs') }} as inputs
-    where inputs.opportunity_id not in (select held.opportunity_id from {{ this }} as held)
+    where inputs.opportunity_id not in (
+        {%- if held_opportunities is none %}
+        select distinct held.opportunity_id from {{ this }} as held
+        {%- else %}
+        select opportunity_id from {{ held_opportunities }}
+        {%- endif %}
+    )
 {%- endmacro %}
 
 {#- The opportunities with a history row dated in (earliest, latest], the one-row result of

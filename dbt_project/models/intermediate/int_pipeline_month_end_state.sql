@@ -68,7 +68,7 @@ kept_months as (
 
 -- The deals with history the table holds no row of.
 opportunities_to_build as (
-    {{ opportunities_with_history_not_held() }}
+    {{ opportunities_with_history_not_held('kept_opportunities') }}
 ),
 
 -- The history the rows to build need: the deals with no row left, or every deal when a

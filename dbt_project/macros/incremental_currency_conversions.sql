@@ -42,12 +42,8 @@
 
 {#- The bookkeeping columns a conversion stores (see above). -#}
 {% macro currency_conversion_bookkeeping_columns() -%}
-    {%- set stagings = [] -%}
-    {%- for prefix, staging, _ in spend_stagings() -%}
-        {%- do stagings.append((prefix, staging)) -%}
-    {%- endfor -%}
     {{ deal_money_bookkeeping_columns() }},
-    {{ staging_watermark_columns(stagings) }}
+    {{ staging_watermark_columns(spend_stagings()) }}
 {%- endmacro %}
 
 {#- The bookkeeping columns of a row priced from the deals' staging tables: the conversions',
@@ -78,24 +74,25 @@
     {%- if is_incremental() -%}
     {%- set history = ref('stg_crm__opportunity_history') -%}
     {%- set opportunities = ref('stg_crm__opportunities') -%}
-    {%- set changed_opportunities = staged_after_watermark('opportunity', opportunities, 'opportunity_id') -%}
     delete from {{ this }}
     {%- if built_by_this_version() %}
+    {%- set held = held_watermarks(['history', 'opportunity'] + spend_stagings() | map(attribute=0) | list) %}
+    {%- set changed_opportunities = staged_after_watermark(held.opportunity, opportunities, 'opportunity_id') %}
     -- staging holds rows up to the watermark the table was not read from: every row goes
-    where {{ staging_reread_since_watermark('history', history) }}
-        or {{ staging_reread_since_watermark('opportunity', opportunities) }}
+    where {{ staging_reread_since_watermark(held.history, history) }}
+        or {{ staging_reread_since_watermark(held.opportunity, opportunities) }}
         {%- for prefix, staging, _ in spend_stagings() %}
-        or {{ staging_reread_since_watermark(prefix, staging) }}
+        or {{ staging_reread_since_watermark(held[prefix], staging) }}
         {%- endfor %}
         or _rates_hash is distinct from ({{ currency_rates_hash_query() }})
         -- the record arrived again in a later file
         {%- for prefix, staging, id_column in spend_stagings() %}
         or (object_name = '{{ prefix }}'
-            and record_id in ({{ staged_after_watermark(prefix, staging, id_column) }}))
+            and record_id in ({{ staged_after_watermark(held[prefix], staging, id_column) }}))
         {%- endfor %}
         or (object_name = 'Opportunity' and record_id in ({{ changed_opportunities }}))
         or (object_name = 'OpportunityHistory' and (
-            record_id in ({{ staged_after_watermark('history', history, 'opportunity_history_id') }})
+            record_id in ({{ staged_after_watermark(held.history, history, 'opportunity_history_id') }})
             -- its opportunity did
             or record_id in (
                 select history.opportunity_history_id

@@ -65,16 +65,6 @@
     ]) }}
 {%- endmacro %}
 
-{#- The watermark columns a row stores: the staging activities' last file, latest load time
-    and row rules, now. -#}
-{% macro activity_watermark_columns() -%}
-    {%- set stagings = [] -%}
-    {%- for prefix, staging, _ in activity_stagings() -%}
-        {%- do stagings.append((prefix, staging)) -%}
-    {%- endfor -%}
-    {{ staging_watermark_columns(stagings) }}
-{%- endmacro %}
-
 {% macro delete_outdated_lead_first_activities() -%}
     {%- if is_incremental() -%}
     {#- The as-of dates the held rows were built at (every row holds the same, once stamped). -#}
@@ -83,11 +73,12 @@
     {%- endset -%}
     delete from {{ this }}
     {%- if built_by_this_version() %}
+    {%- set held = held_watermarks(activity_stagings() | map(attribute=0) | list) %}
     -- staging holds activity rows up to the watermark the table was not read from: reloaded
     -- (a later load time) or re-validated (other rules); every row goes
     where
         {%- for prefix, staging, _ in activity_stagings() %}
-        {{ 'or ' if not loop.first }}{{ staging_reread_since_watermark(prefix, staging) }}
+        {{ 'or ' if not loop.first }}{{ staging_reread_since_watermark(held[prefix], staging) }}
         {%- endfor %}
         -- the lead is gone or its columns changed
         or not exists (
@@ -98,8 +89,8 @@
         )
         -- an activity row of a later file names the lead, or is the one it holds as its first
         {%- for prefix, staging, id_column in activity_stagings() %}
-        or lead_id in ({{ staged_after_watermark(prefix, staging, 'who_id') }})
-        or first_activity_id in ({{ staged_after_watermark(prefix, staging, id_column) }})
+        or lead_id in ({{ staged_after_watermark(held[prefix], staging, 'who_id') }})
+        or first_activity_id in ({{ staged_after_watermark(held[prefix], staging, id_column) }})
         {%- endfor %}
         -- an activity dated between the as-of date the rows were built at and today's
         -- (either way: the as-of date can move back)
@@ -144,9 +135,7 @@
     {#- A table of a version with other bookkeeping columns has had every row deleted: after
         the delete it is empty, so built_by_this_version() holds, but its columns are not yet
         these (the build syncs them after the hooks). -#}
-    {%- set held_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
-    {%- if (columns + ['_as_of_date']) | reject('in', held_columns) | list | length == 0
-        and built_by_this_version() %}
+    {%- if this_has_columns(columns + ['_as_of_date']) and built_by_this_version() %}
     update {{ this }}
     set
         _as_of_date = now_.as_of_date
@@ -156,7 +145,7 @@
     from (
         select
             calendar.as_of_date,
-            {{ activity_watermark_columns() }}
+            {{ staging_watermark_columns(activity_stagings()) }}
         from {{ ref('int_reporting_calendar') }} as calendar
     ) as now_
     where {{ this }}._as_of_date is distinct from now_.as_of_date

@@ -182,7 +182,12 @@
 {#- Whether this model's table has a column (the bookkeeping columns came with later
     versions of the models). -#}
 {% macro this_has_column(name) -%}
-    {{ return(name in (adapter.get_columns_in_relation(this) | map(attribute='name') | list)) }}
+    {{ return(this_has_columns([name])) }}
+{%- endmacro %}
+
+{% macro this_has_columns(names) -%}
+    {%- set held = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    {{ return(names | reject('in', held) | list | length == 0) }}
 {%- endmacro %}
 
 {#- Whether the table was built by this version of the model: it has the bookkeeping columns

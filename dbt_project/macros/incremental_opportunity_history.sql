@@ -46,15 +46,16 @@
     {%- set opportunities = ref('stg_crm__opportunities') -%}
     delete from {{ this }}
     {%- if built_by_this_version() %}
+    {%- set held = held_watermarks(['history', 'opportunity']) %}
     -- staging holds rows up to the watermark the table was not read from: every row goes
-    where {{ staging_reread_since_watermark('history', history) }}
-        or {{ staging_reread_since_watermark('opportunity', opportunities) }}
+    where {{ staging_reread_since_watermark(held.history, history) }}
+        or {{ staging_reread_since_watermark(held.opportunity, opportunities) }}
         or _stages_hash is distinct from ({{ opportunity_history_stages_hash_query() }})
         or _rates_hash is distinct from ({{ currency_rates_hash_query() }})
         -- the history row arrived again in a later file
-        or opportunity_history_id in ({{ staged_after_watermark('history', history, 'opportunity_history_id') }})
+        or opportunity_history_id in ({{ staged_after_watermark(held.history, history, 'opportunity_history_id') }})
         -- its opportunity arrived again in a later file
-        or opportunity_id in ({{ staged_after_watermark('opportunity', opportunities, 'opportunity_id') }})
+        or opportunity_id in ({{ staged_after_watermark(held.opportunity, opportunities, 'opportunity_id') }})
     {%- endif -%}
     {%- endif -%}
 {%- endmacro %}

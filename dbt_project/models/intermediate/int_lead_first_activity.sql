@@ -89,7 +89,7 @@ select
     {{ hours_between('leads.created_at', 'first_activities.activity_at') }} as hours_to_first_activity,
     {{ lead_columns_hash('leads') }} as _lead_hash,
     calendar.as_of_date as _as_of_date,
-    {{ activity_watermark_columns() }},
+    {{ staging_watermark_columns(activity_stagings()) }},
     '{{ build_hash() }}' as _build_hash,
     {{ build_started_at() }} as _built_at
 from leads

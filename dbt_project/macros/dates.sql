@@ -36,3 +36,12 @@
 {% macro default__month_end(date_expression) -%}
     cast({{ dbt.last_day(date_expression, 'month') }} as {{ type_date() }})
 {%- endmacro %}
+
+{#- An instant some days later (earlier for a negative count), null for null. -#}
+{% macro instant_plus_days(instant, days) -%}
+    {{ return(adapter.dispatch('instant_plus_days')(instant, days)) }}
+{%- endmacro %}
+
+{% macro default__instant_plus_days(instant, days) -%}
+    {{ dbt.dateadd('day', days, instant) }}
+{%- endmacro %}

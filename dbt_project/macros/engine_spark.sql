@@ -48,6 +48,11 @@
     last_day(cast({{ date_expression }} as {{ type_date() }}))
 {%- endmacro %}
 
+{#- dbt-spark's dateadd fails on a null (assert_not_null), where an empty landing has one. -#}
+{% macro spark__instant_plus_days(instant, days) -%}
+    timestampadd(DAY, {{ days }}, {{ instant }})
+{%- endmacro %}
+
 {#- unix_micros counts from the epoch in UTC whatever the session zone: exact elapsed time. -#}
 {% macro spark__hours_between(start_instant, end_instant) -%}
     (cast(unix_micros({{ end_instant }}) - unix_micros({{ start_instant }}) as {{ type_double() }}) / 3600000000.0)

@@ -3,43 +3,55 @@
 
 with
 
-opportunity_dates as (
+record_instants as (
     select
-        {{ to_reporting_date('created_at') }} as created_date,
-        {{ to_reporting_date('coalesce(last_modified_at, system_modstamp_at, created_at)') }} as last_modified_date
+        created_at as start_at,
+        coalesce(last_modified_at, system_modstamp_at, created_at) as latest_at
     from {{ ref('stg_crm__opportunities') }}
     where not is_deleted
-),
-
-lead_dates as (
+    union all
     select
-        {{ to_reporting_date('created_at') }} as created_date,
-        {{ to_reporting_date('coalesce(last_modified_at, system_modstamp_at, created_at)') }} as last_modified_date
+        created_at,
+        coalesce(last_modified_at, system_modstamp_at, created_at)
     from {{ ref('stg_crm__leads') }}
     where not is_deleted
 ),
 
-ad_spend_dates as (
-    select spend_date
-    from {{ ref('stg_marketing__ad_spend') }}
+instant_bounds as (
+    select min(start_at) as earliest_at, max(latest_at) as latest_at
+    from record_instants
 ),
 
-activity_dates as (
-    select created_date as activity_start_date, last_modified_date as activity_latest_date
-    from opportunity_dates
-    union all
-    select created_date, last_modified_date
-    from lead_dates
-    union all
-    select spend_date, spend_date
-    from ad_spend_dates
+-- The reporting-zone dates of only the instants within two days of the bounds: a zone's
+-- offset moves by hours, not days, so an instant two days later (earlier) than the bound
+-- falls on a later (earlier) date in any zone. Every model waits for this one, and
+-- converting each of millions of instants to a date in the zone was most of its time.
+first_record_date as (
+    select min({{ to_reporting_date('record_instants.start_at') }}) as first_activity_date
+    from record_instants
+    cross join instant_bounds
+    where record_instants.start_at < {{ instant_plus_days('instant_bounds.earliest_at', 2) }}
+),
+
+latest_record_date as (
+    select max({{ to_reporting_date('record_instants.latest_at') }}) as latest_activity_date
+    from record_instants
+    cross join instant_bounds
+    where record_instants.latest_at > {{ instant_plus_days('instant_bounds.latest_at', -2) }}
 ),
 
 data_bounds as (
     select
-        min(activity_start_date) as first_activity_date,
-        max(activity_latest_date) as latest_activity_date
-    from activity_dates
+        min(first_activity_date) as first_activity_date,
+        max(latest_activity_date) as latest_activity_date
+    from (
+        select first_record_date.first_activity_date, latest_record_date.latest_activity_date
+        from first_record_date
+        cross join latest_record_date
+        union all
+        select min(spend_date), max(spend_date)
+        from {{ ref('stg_marketing__ad_spend') }}
+    ) as bounds
 ),
 
 history_presence as (

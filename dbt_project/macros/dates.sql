@@ -10,8 +10,15 @@
     cast(({{ timestamp_tz }} at time zone '{{ var("reporting_timezone") }}') as {{ type_date() }})
 {%- endmacro %}
 
+{#- In UTC the date is plain arithmetic on the stored instant (microseconds since the epoch),
+    ~10x faster than DuckDB's ICU conversion (0.02 s against 0.23 s per 3.2M events at 1M
+    opportunities, docs/performance.md); every other zone goes through ICU. -#}
 {% macro duckdb__to_reporting_date(timestamp_tz) -%}
+    {%- if var("reporting_timezone") | upper in ['UTC', 'ETC/UTC', 'GMT', 'ETC/GMT'] -%}
+    cast(make_timestamp(epoch_us({{ timestamp_tz }})) as {{ type_date() }})
+    {%- else -%}
     cast(timezone('{{ var("reporting_timezone") }}', {{ timestamp_tz }}) as {{ type_date() }})
+    {%- endif -%}
 {%- endmacro %}
 
 {#- First day of the month holding a date. -#}

@@ -7,23 +7,25 @@
 
 with
 
+-- int_customer_months holds one row per account and month (tested), so "the next month is
+-- not active" is "the account's next active month is not the next month": one sorted pass
+-- instead of an anti-join of the 4M+ customer months with themselves.
 customer_months as (
-    select account_id, month
+    select
+        account_id,
+        month,
+        lead(month) over (partition by account_id order by month) as next_active_month
     from {{ ref('int_customer_months') }}
 ),
 
 churn_events as (
     select
-        previous_month.account_id,
-        {{ add_months('previous_month.month', 1) }} as month,
-        previous_month.month as last_active_month
-    from customer_months as previous_month
-    where not exists (
-        select 1
-        from customer_months as current_month
-        where current_month.account_id = previous_month.account_id
-            and current_month.month = {{ add_months('previous_month.month', 1) }}
-    )
+        account_id,
+        {{ add_months('month', 1) }} as month,
+        month as last_active_month
+    from customer_months
+    where next_active_month is null
+        or next_active_month <> {{ add_months('month', 1) }}
 )
 
 select * from churn_events

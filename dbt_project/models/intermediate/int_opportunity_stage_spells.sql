@@ -94,32 +94,50 @@ numbered as (
 
 spell_starts as (
     select
-        opportunity_id,
-        spell_number,
-        opportunity_history_id as entered_history_id,
-        created_at as entered_at,
-        created_date as entered_date,
-        stage_name,
-        is_stage_known,
-        is_open,
-        is_won
+        numbered.opportunity_id,
+        numbered.spell_number,
+        numbered.opportunity_history_id as entered_history_id,
+        numbered.created_at as entered_at,
+        numbered.created_date as entered_date,
+        numbered.stage_name,
+        stages.sort_order,
+        numbered.is_stage_known,
+        numbered.is_open,
+        numbered.is_won
     from numbered
-    where is_spell_start = 1
+    left join stages
+        on numbered.stage_name = stages.stage_name
+    where numbered.is_spell_start = 1
 ),
 
 spells as (
     select
         spell_starts.*,
         lead(entered_date) over (partition by opportunity_id order by spell_number) as left_date,
-        lead(stage_name) over (partition by opportunity_id order by spell_number) as next_stage_name
+        lead(stage_name) over (partition by opportunity_id order by spell_number) as next_stage_name,
+        -- What stage_conversion counts, kept per spell: the whole opportunity is rebuilt together,
+        -- so the flags follow its history incrementally instead of a nightly pass over all spells.
+        stage_name is not null and row_number() over (
+            partition by opportunity_id, stage_name order by spell_number
+        ) = 1 as is_first_spell_in_stage,
+        -- An advance: a later spell in a won stage, or in an open picklist stage further on.
+        coalesce(max(case when is_won then 1 else 0 end) over later_spells = 1, false)
+        or coalesce(
+            max(case when is_open and is_stage_known then sort_order end) over later_spells > sort_order,
+            false
+        ) as has_advanced_after
     from spell_starts
+    window later_spells as (
+        partition by opportunity_id order by spell_number
+        rows between 1 following and unbounded following
+    )
 )
 
 select
     spells.opportunity_id,
     spells.spell_number,
     spells.stage_name,
-    stages.sort_order,
+    spells.sort_order,
     spells.is_stage_known,
     spells.is_open as is_open_stage,
     spells.is_won as is_won_stage,
@@ -129,6 +147,8 @@ select
     spells.left_date,
     spells.next_stage_name,
     spells.left_date is null as is_last_spell,
+    spells.is_first_spell_in_stage,
+    spells.has_advanced_after,
     {{ dbt.datediff('spells.entered_date', 'spells.left_date', 'day') }} as days_in_stage,
     {{ days_in_stage_to_as_of_date('spells.entered_date', 'spells.left_date', 'calendar.as_of_date') }}
         as days_in_stage_to_as_of_date,
@@ -140,7 +160,5 @@ select
 from spells
 cross join calendar
 cross join stage_picklist
-left join stages
-    on spells.stage_name = stages.stage_name
 left join inputs
     on spells.opportunity_id = inputs.opportunity_id

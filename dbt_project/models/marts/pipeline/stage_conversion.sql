@@ -7,8 +7,9 @@
 --                           on the way is not reached)
 --   opportunities_advanced  of those, the ones that later (after first entering the stage)
 --                           moved to a stage further on: an open stage with a greater
---                           SortOrder, or a won stage. Closed Lost is not an advance. Null
---                           for closed and unknown stages.
+--                           SortOrder, or a won stage (has_advanced_after of the first
+--                           spell). Closed Lost is not an advance. Null for closed and
+--                           unknown stages.
 --   opportunities_won / _lost / _open   of those reached, the deal status now
 --                           (int_opportunities: IsWon/IsClosed, else the stage's)
 
@@ -43,42 +44,22 @@ all_stages as (
     from unknown_stages
 ),
 
-first_entries as (
-    select
-        opportunity_id,
-        stage_name,
-        min(spell_number) as first_spell_number
-    from spells
-    group by opportunity_id, stage_name
-),
-
+-- An opportunity reaches a stage at its first spell there; whether it advanced from there is
+-- the spell's has_advanced_after (int_opportunity_stage_spells).
 reached as (
     select
-        first_entries.opportunity_id,
-        first_entries.stage_name,
-        all_stages.sort_order,
-        all_stages.is_closed,
-        all_stages.is_stage_known,
-        exists (
-            select 1
-            from spells as later_spells
-            where later_spells.opportunity_id = first_entries.opportunity_id
-                and later_spells.spell_number > first_entries.first_spell_number
-                and (
-                    later_spells.is_won_stage
-                    or (later_spells.is_open_stage
-                        and later_spells.is_stage_known
-                        and later_spells.sort_order > all_stages.sort_order)
-                )
-        ) as has_advanced,
+        first_spells.opportunity_id,
+        first_spells.stage_name,
+        first_spells.has_advanced_after as has_advanced,
         opportunities.is_won,
         opportunities.is_lost,
         opportunities.is_open
-    from first_entries
+    from spells as first_spells
     inner join all_stages
-        on first_entries.stage_name = all_stages.stage_name
+        on first_spells.stage_name = all_stages.stage_name
     inner join {{ ref('int_opportunities') }} as opportunities
-        on first_entries.opportunity_id = opportunities.opportunity_id
+        on first_spells.opportunity_id = opportunities.opportunity_id
+    where first_spells.is_first_spell_in_stage
 ),
 
 per_stage as (

@@ -1,5 +1,8 @@
 -- One row per non-deleted lead: creation, qualification and conversion. No personal data
 -- (names, emails, phones and company names are not published).
+-- A view on DuckDB (projection_mart_config): a table was 2.4-4.2 s of a 1M nightly's node time.
+
+{{ config(**projection_mart_config()) }}
 
 select
     lead_id,

@@ -1,12 +1,11 @@
 -- The pipeline as it stood at the end of each month of the reporting range: one row per
 -- month and opportunity that existed then (see int_pipeline_month_end_state).
--- A view on DuckDB: the publish step copies it into the serving file like any mart, and a
--- table here was a second copy of the largest table every night. On PostgreSQL the marts
--- schema itself is what BI reads (swapped in whole), so it must hold its own rows.
+-- A view on DuckDB (projection_mart_config): a table here was a second copy of the largest
+-- table every night.
 -- The DuckDB publish updates its serving copy by the states' build stamps instead of copying it
 -- whole (orchestration/followed_marts.py): keep it a projection of the states, one row per row.
 
-{{ config(materialized=('view' if target.type == 'duckdb' else 'table')) }}
+{{ config(**projection_mart_config()) }}
 
 select
     month,

@@ -14,6 +14,7 @@ customer_months as (
     select
         account_id,
         month,
+        {{ add_months('month', 1) }} as following_month,
         lead(month) over (partition by account_id order by month) as next_active_month
     from {{ ref('int_customer_months') }}
 ),
@@ -21,11 +22,11 @@ customer_months as (
 churn_events as (
     select
         account_id,
-        {{ add_months('month', 1) }} as month,
+        following_month as month,
         month as last_active_month
     from customer_months
     where next_active_month is null
-        or next_active_month <> {{ add_months('month', 1) }}
+        or next_active_month <> following_month
 )
 
 select * from churn_events
